@@ -1,0 +1,64 @@
+#ifndef SIGNTOOL_COPENSSL_SHIM_H
+#define SIGNTOOL_COPENSSL_SHIM_H
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/ess.h>
+#include <openssl/evp.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+
+// Swift cannot import function-like macros or variadic C functions; these wrappers
+// expose the few that signtool needs, under the macro's own name with a `shim_` prefix.
+
+static inline void shim_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+static inline EVP_PKEY *shim_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+static inline EVP_PKEY *shim_EVP_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
+
+static inline long shim_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+
+static inline CMS_ContentInfo *shim_PEM_read_bio_CMS(BIO *b) { return PEM_read_bio_CMS(b, NULL, NULL, NULL); }
+
+static inline int shim_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+static inline X509 *shim_sk_X509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+static inline STACK_OF(X509) *shim_sk_X509_new_null(void) { return sk_X509_new_null(); }
+static inline int shim_sk_X509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
+static inline void shim_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
+static inline void shim_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
+
+static inline STACK_OF(X509_CRL) *shim_sk_X509_CRL_new_null(void) { return sk_X509_CRL_new_null(); }
+static inline int shim_sk_X509_CRL_push(STACK_OF(X509_CRL) *sk, X509_CRL *x) { return sk_X509_CRL_push(sk, x); }
+static inline void shim_sk_X509_CRL_free(STACK_OF(X509_CRL) *sk) { sk_X509_CRL_free(sk); }
+
+static inline int shim_sk_CMS_SignerInfo_num(const STACK_OF(CMS_SignerInfo) *sk) {
+    return sk_CMS_SignerInfo_num(sk);
+}
+static inline CMS_SignerInfo *shim_sk_CMS_SignerInfo_value(const STACK_OF(CMS_SignerInfo) *sk, int i) {
+    return sk_CMS_SignerInfo_value(sk, i);
+}
+
+static inline int shim_sk_X509_ALGOR_num(const STACK_OF(X509_ALGOR) *sk) { return sk_X509_ALGOR_num(sk); }
+
+/// Distinguished names printed RFC 2253-style (most specific first, ", " between RDNs)
+/// but with UTF-8 kept as UTF-8, so Arabic names stay readable.
+static inline unsigned long shim_name_print_flags(void) {
+    return (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_DN_REV | XN_FLAG_FN_SN;
+}
+
+static inline int shim_X509_STORE_CTX_set_app_data(X509_STORE_CTX *ctx, void *data) {
+    return X509_STORE_CTX_set_app_data(ctx, data);
+}
+static inline void *shim_X509_STORE_CTX_get_app_data(X509_STORE_CTX *ctx) {
+    return X509_STORE_CTX_get_app_data(ctx);
+}
+
+#endif

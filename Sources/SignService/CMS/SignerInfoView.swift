@@ -1,0 +1,158 @@
+internal import COpenSSL
+import Foundation
+
+/// Read access to one CMS SignerInfo (RFC 5652 section 5.3), borrowed from its ContentInfo.
+///
+/// ```
+/// SignerInfo ::= SEQUENCE {
+///   version, sid SignerIdentifier, digestAlgorithm,
+///   signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
+///   signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] ... OPTIONAL }
+/// ```
+struct SignerInfoView {
+    let pointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    private var algorithms: (digest: UnsafeMutablePointer<X509_ALGOR>?, signature: UnsafeMutablePointer<X509_ALGOR>?) {
+        var digest: UnsafeMutablePointer<X509_ALGOR>?
+        var signature: UnsafeMutablePointer<X509_ALGOR>?
+        CMS_SignerInfo_get0_algs(pointer, nil, nil, &digest, &signature)
+        return (digest, signature)
+    }
+
+    var digestOID: OpaquePointer? {
+        guard let algorithm = algorithms.digest else { return nil }
+        var oid: OpaquePointer?
+        X509_ALGOR_get0(&oid, nil, nil, algorithm)
+        return oid
+    }
+
+    var digestAlgorithm: DigestAlgorithm? { DigestAlgorithm(nid: OBJ_obj2nid(digestOID)) }
+
+    /// Digest name as OpenSSL knows it, for algorithms signtool does not sign with.
+    var digestAlgorithmName: String { Self.name(of: digestOID) }
+
+    /// "ecdsa-with-SHA256", "sha256WithRSAEncryption", "RSASSA-PSS", ...
+    var signatureAlgorithmName: String {
+        guard let algorithm = algorithms.signature else { return "unknown" }
+        var oid: OpaquePointer?
+        X509_ALGOR_get0(&oid, nil, nil, algorithm)
+        let nid = OBJ_obj2nid(oid)
+        switch nid {
+        case NID_rsaEncryption:
+            // CMS allows the bare key OID; the digest algorithm completes the name.
+            switch digestAlgorithm {
+            case .sha256: return "sha256WithRSAEncryption"
+            case .sha384: return "sha384WithRSAEncryption"
+            case .sha512: return "sha512WithRSAEncryption"
+            case nil: return "rsaEncryption"
+            }
+        case NID_rsassaPss: return "RSASSA-PSS"
+        case NID_X9_62_id_ecPublicKey:
+            switch digestAlgorithm {
+            case .sha256: return "ecdsa-with-SHA256"
+            case .sha384: return "ecdsa-with-SHA384"
+            case .sha512: return "ecdsa-with-SHA512"
+            case nil: return "ecdsa"
+            }
+        default: return Self.name(of: oid)
+        }
+    }
+
+    var hasSignedAttributes: Bool { CMS_signed_get_attr_count(pointer) >= 0 }
+
+    var messageDigest: [UInt8]? {
+        guard let value = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+                                                      V_ASN1_OCTET_STRING) else { return nil }
+        return Self.bytes(value.assumingMemoryBound(to: ASN1_STRING.self))
+    }
+
+    /// The signingTime attribute (UTCTime or GeneralizedTime), if present and well formed.
+    var signingTime: Date? {
+        let index = CMS_signed_get_attr_by_NID(pointer, NID_pkcs9_signingTime, -1)
+        guard index >= 0, let attribute = CMS_signed_get_attr(pointer, index),
+              let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
+        let kind = ASN1_TYPE_get(type)
+        guard kind == V_ASN1_UTCTIME || kind == V_ASN1_GENERALIZEDTIME else { return nil }
+        return ASN1TimeConversion.date(UnsafePointer(type.pointee.value.utctime))
+    }
+
+    /// The contentType attribute's OID as a NID (NID_undef when absent).
+    var contentTypeAttribute: Int32? {
+        guard let value = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_pkcs9_contentType), -3,
+                                                      V_ASN1_OBJECT) else { return nil }
+        return OBJ_obj2nid(OpaquePointer(value))
+    }
+
+    var hasSigningCertificateAttribute: Bool {
+        CMS_signed_get_attr_by_NID(pointer, NID_id_smime_aa_signingCertificateV2, -1) >= 0
+            || CMS_signed_get_attr_by_NID(pointer, NID_id_smime_aa_signingCertificate, -1) >= 0
+    }
+
+    /// Checks signingCertificate / signingCertificateV2 (RFC 2634, RFC 5035) against the
+    /// certificate that verified the signature. Returns nil when no such attribute is present.
+    func signingCertificateMatches(_ certificate: Certificate) -> Bool? {
+        let v2 = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3,
+                                             V_ASN1_SEQUENCE)
+        let v1 = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_id_smime_aa_signingCertificate), -3,
+                                             V_ASN1_SEQUENCE)
+        if v1 == nil && v2 == nil { return nil }
+        var essV2: OpaquePointer?
+        var essV1: OpaquePointer?
+        defer {
+            if let essV2 { ESS_SIGNING_CERT_V2_free(essV2) }
+            if let essV1 { ESS_SIGNING_CERT_free(essV1) }
+        }
+        if let v2, let bytes = Self.bytes(v2.assumingMemoryBound(to: ASN1_STRING.self)) {
+            essV2 = bytes.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_ESS_SIGNING_CERT_V2(nil, &cursor, buffer.count)
+            }
+            if essV2 == nil { return false }
+        }
+        if let v1, let bytes = Self.bytes(v1.assumingMemoryBound(to: ASN1_STRING.self)) {
+            essV1 = bytes.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_ESS_SIGNING_CERT(nil, &cursor, buffer.count)
+            }
+            if essV1 == nil { return false }
+        }
+        guard let chain = shim_sk_X509_new_null() else { return false }
+        defer { shim_sk_X509_free(chain) }
+        _ = shim_sk_X509_push(chain, certificate.pointer)
+        let result = OSSL_ESS_check_signing_certs(essV1, essV2, chain, 1)
+        OpenSSLErrorQueue.clear()
+        return result > 0
+    }
+
+    /// Whether `certificate` is the one the SignerIdentifier names.
+    func identifies(_ certificate: Certificate) -> Bool {
+        CMS_SignerInfo_cert_cmp(pointer, certificate.pointer) == 0
+    }
+
+    /// Verifies the signature value over the DER of the signed attributes with the
+    /// certificate's public key.
+    func verifySignature(with certificate: Certificate) -> Bool {
+        OpenSSLErrorQueue.clear()
+        CMS_SignerInfo_set1_signer_cert(pointer, certificate.pointer)
+        let result = CMS_SignerInfo_verify(pointer)
+        OpenSSLErrorQueue.clear()
+        return result == 1
+    }
+
+    private static func name(of oid: OpaquePointer?) -> String {
+        guard let oid else { return "unknown" }
+        let nid = OBJ_obj2nid(oid)
+        if nid != NID_undef, let name = OBJ_nid2ln(nid) { return String(cString: name) }
+        var buffer = [CChar](repeating: 0, count: 128)
+        _ = OBJ_obj2txt(&buffer, Int32(buffer.count), oid, 1)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    private static func bytes(_ string: UnsafePointer<ASN1_STRING>) -> [UInt8]? {
+        let length = Int(ASN1_STRING_length(string))
+        guard length >= 0, let data = ASN1_STRING_get0_data(string) else { return nil }
+        return Array(UnsafeBufferPointer(start: data, count: length))
+    }
+}

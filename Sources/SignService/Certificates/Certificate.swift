@@ -1,0 +1,133 @@
+internal import COpenSSL
+import Foundation
+
+/// An X.509 certificate (RFC 5280), wrapping an OpenSSL `X509` that this object owns.
+public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
+    // X509 objects are reference counted and safe to read from several threads once their
+    // extension cache is filled, which init does (X509_check_purpose).
+    let pointer: OpaquePointer
+
+    /// Takes over one reference (`get1`, `d2i`, `PEM_read`).
+    init(takingOwnershipOf pointer: OpaquePointer) {
+        self.pointer = pointer
+        X509_check_purpose(pointer, -1, -1)
+    }
+
+    /// Borrows a `get0` pointer by taking a reference of its own.
+    convenience init(borrowing pointer: OpaquePointer) {
+        X509_up_ref(pointer)
+        self.init(takingOwnershipOf: pointer)
+    }
+
+    deinit { X509_free(pointer) }
+
+    /// Parses one DER certificate.
+    public convenience init(derEncoded bytes: [UInt8]) throws {
+        OpenSSLErrorQueue.clear()
+        let parsed: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)
+        }
+        guard let parsed else { throw SignServiceError.openSSL("not a DER certificate", code: .malformedInput) }
+        self.init(takingOwnershipOf: parsed)
+    }
+
+    /// Reads every certificate in a PEM file (any number) or a single DER certificate.
+    public static func loadAll(_ bytes: [UInt8], source: String) throws -> [Certificate] {
+        guard !bytes.isEmpty else { throw SignServiceError.malformed("\(source): empty file, expected certificates") }
+        if PEM.isPEM(bytes) {
+            OpenSSLErrorQueue.clear()
+            let certificates: [Certificate] = try MemoryBIO.reading(bytes) { bio in
+                var result: [Certificate] = []
+                while let x509 = PEM_read_bio_X509(bio, nil, nil, nil) {
+                    result.append(Certificate(takingOwnershipOf: x509))
+                }
+                return result
+            }
+            // The loop always ends with a "no start line" error; anything else is damage.
+            let reason = ERR_GET_REASON(ERR_peek_last_error())
+            OpenSSLErrorQueue.clear()
+            if certificates.isEmpty {
+                throw SignServiceError.malformed("\(source): no certificate found in the PEM file")
+            }
+            if reason != PEM_R_NO_START_LINE && reason != 0 {
+                throw SignServiceError.malformed("\(source): a certificate in the PEM file is damaged")
+            }
+            return certificates
+        }
+        do {
+            return [try Certificate(derEncoded: bytes)]
+        } catch {
+            throw SignServiceError.malformed("\(source): not a certificate in PEM or DER form")
+        }
+    }
+
+    /// The DER encoding.
+    public var derBytes: [UInt8] {
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509(pointer, &out)
+        guard length > 0, let out else { return [] }
+        defer { shim_OPENSSL_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+    }
+
+    /// PEM encoding.
+    public func pemBytes() throws -> [UInt8] {
+        try MemoryBIO.writing { bio in
+            guard PEM_write_bio_X509(bio, pointer) == 1 else { throw SignServiceError.openSSL("cannot encode certificate") }
+        }
+    }
+
+    /// Subject as written in the certificate, most specific first ("CN=..., O=..., C=SY"),
+    /// UTF-8 (Arabic) kept as is.
+    public var subject: String { Self.format(X509_get_subject_name(pointer)) }
+    public var issuer: String { Self.format(X509_get_issuer_name(pointer)) }
+
+    /// The subject's commonName, if any.
+    public var commonName: String? { Self.attribute(NID_commonName, of: X509_get_subject_name(pointer)) }
+    public var organization: String? { Self.attribute(NID_organizationName, of: X509_get_subject_name(pointer)) }
+    public var issuerCommonName: String? { Self.attribute(NID_commonName, of: X509_get_issuer_name(pointer)) }
+
+    /// Serial number in upper-case hexadecimal.
+    public var serialNumberHex: String {
+        guard let serial = X509_get0_serialNumber(pointer), let bn = ASN1_INTEGER_to_BN(serial, nil) else { return "" }
+        defer { BN_free(bn) }
+        return takeOpenSSLString(BN_bn2hex(bn)) ?? ""
+    }
+
+    public var notBefore: Date? { ASN1TimeConversion.date(X509_get0_notBefore(pointer)) }
+    public var notAfter: Date? { ASN1TimeConversion.date(X509_get0_notAfter(pointer)) }
+
+    /// Whether the key usage extension (if present) permits signing documents:
+    /// digitalSignature or nonRepudiation (RFC 5280 4.2.1.3).
+    public var keyUsagePermitsDocumentSigning: Bool {
+        guard X509_get_extension_flags(pointer) & UInt32(EXFLAG_KUSAGE) != 0 else { return true }
+        let usage = X509_get_key_usage(pointer)
+        return usage & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0
+    }
+
+    public var description: String { subject }
+
+    public static func == (lhs: Certificate, rhs: Certificate) -> Bool { X509_cmp(lhs.pointer, rhs.pointer) == 0 }
+    public func hash(into hasher: inout Hasher) { hasher.combine(derBytes) }
+
+    static func format(_ name: OpaquePointer?) -> String {
+        guard let name else { return "" }
+        let bytes = (try? MemoryBIO.writing { bio in
+            _ = X509_NAME_print_ex(bio, name, 0, shim_name_print_flags())
+        }) ?? []
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func attribute(_ nid: Int32, of name: OpaquePointer?) -> String? {
+        guard let name else { return nil }
+        let index = X509_NAME_get_index_by_NID(name, nid, -1)
+        guard index >= 0, let entry = X509_NAME_get_entry(name, index),
+              let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
+        var utf8: UnsafeMutablePointer<UInt8>?
+        let length = ASN1_STRING_to_UTF8(&utf8, data)
+        guard length >= 0, let utf8 else { return nil }
+        defer { shim_OPENSSL_free(utf8) }
+        return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
+    }
+}

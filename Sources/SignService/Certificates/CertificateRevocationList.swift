@@ -1,0 +1,46 @@
+internal import COpenSSL
+import Foundation
+
+/// An X.509 CRL (RFC 5280 section 5), wrapping an OpenSSL `X509_CRL` owned by this object.
+public final class CertificateRevocationList: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { X509_CRL_free(pointer) }
+
+    /// Reads every CRL in a PEM file, or a single DER CRL.
+    public static func loadAll(_ bytes: [UInt8], source: String) throws -> [CertificateRevocationList] {
+        guard !bytes.isEmpty else { throw SignServiceError.malformed("\(source): empty file, expected a CRL") }
+        OpenSSLErrorQueue.clear()
+        if PEM.isPEM(bytes) {
+            let crls: [CertificateRevocationList] = try MemoryBIO.reading(bytes) { bio in
+                var result: [CertificateRevocationList] = []
+                while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
+                    result.append(CertificateRevocationList(takingOwnershipOf: crl))
+                }
+                return result
+            }
+            OpenSSLErrorQueue.clear()
+            guard !crls.isEmpty else { throw SignServiceError.malformed("\(source): no CRL found in the PEM file") }
+            return crls
+        }
+        let parsed: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509_CRL(nil, &cursor, buffer.count)
+        }
+        OpenSSLErrorQueue.clear()
+        guard let parsed else { throw SignServiceError.malformed("\(source): not a CRL in PEM or DER form") }
+        return [CertificateRevocationList(takingOwnershipOf: parsed)]
+    }
+
+    public var issuer: String { Certificate.format(X509_CRL_get_issuer(pointer)) }
+    public var thisUpdate: Date? { ASN1TimeConversion.date(X509_CRL_get0_lastUpdate(pointer)) }
+    public var nextUpdate: Date? { ASN1TimeConversion.date(X509_CRL_get0_nextUpdate(pointer)) }
+
+    /// The revocation date of `certificate` if this CRL lists it.
+    public func revocationDate(of certificate: Certificate) -> Date? {
+        var entry: OpaquePointer?
+        guard X509_CRL_get0_by_cert(pointer, &entry, certificate.pointer) == 1, let entry else { return nil }
+        return ASN1TimeConversion.date(X509_REVOKED_get0_revocationDate(entry))
+    }
+}

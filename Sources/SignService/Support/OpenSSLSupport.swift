@@ -1,0 +1,93 @@
+internal import COpenSSL
+import Foundation
+
+/// The OpenSSL error queue is per thread: clear it before a call whose failure we will
+/// report, and drain it right after, with no suspension point in between.
+enum OpenSSLErrorQueue {
+    static func clear() { ERR_clear_error() }
+
+    /// Empties the queue, returning its entries as one line ("; "-separated).
+    static func drain() -> String {
+        var messages: [String] = []
+        while true {
+            var data: UnsafePointer<CChar>?
+            var flags: Int32 = 0
+            let code = ERR_get_error_all(nil, nil, nil, &data, &flags)
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            var text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if let data, flags & ERR_TXT_STRING != 0, data.pointee != 0 {
+                text += " (\(String(cString: data)))"
+            }
+            if !messages.contains(text) { messages.append(text) }
+        }
+        return messages.joined(separator: "; ")
+    }
+}
+
+/// A short-lived memory BIO; freed when the closure returns.
+enum MemoryBIO {
+    /// Runs `body` with a read-only BIO over `bytes`.
+    static func reading<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> T) throws -> T {
+        try bytes.withUnsafeBytes { raw in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
+                throw SignServiceError.openSSL("cannot allocate a memory BIO")
+            }
+            defer { BIO_free(bio) }
+            return try body(bio)
+        }
+    }
+
+    /// Runs `body` with an empty writable BIO and returns what was written to it.
+    static func writing(_ body: (OpaquePointer) throws -> Void) throws -> [UInt8] {
+        guard let bio = BIO_new(BIO_s_mem()) else {
+            throw SignServiceError.openSSL("cannot allocate a memory BIO")
+        }
+        defer { BIO_free(bio) }
+        try body(bio)
+        var pointer: UnsafeMutablePointer<CChar>?
+        let length = shim_BIO_get_mem_data(bio, &pointer)
+        guard length > 0, let pointer else { return [] }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+}
+
+/// PEM armour detection: signtool accepts PEM or DER wherever it reads certificates,
+/// CRLs, keys and signatures.
+enum PEM {
+    static func isPEM(_ bytes: [UInt8]) -> Bool {
+        let marker = Array("-----BEGIN ".utf8)
+        let limit = min(bytes.count, 4096)
+        guard limit >= marker.count else { return false }
+        for start in 0...(limit - marker.count) where bytes[start] == marker[0] {
+            if Array(bytes[start..<(start + marker.count)]) == marker { return true }
+        }
+        return false
+    }
+
+    static func containsLabel(_ label: String, in bytes: [UInt8]) -> Bool {
+        guard let text = String(bytes: bytes.prefix(65536), encoding: .utf8) else { return false }
+        return text.contains("-----BEGIN \(label)-----")
+    }
+}
+
+
+/// Conversions between OpenSSL's ASN1_TIME and Foundation's Date.
+enum ASN1TimeConversion {
+    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+        guard let time else { return nil }
+        var tm = tm()
+        guard ASN1_TIME_to_tm(time, &tm) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
+    }
+}
+
+/// Converts an OpenSSL-allocated C string to Swift and frees it.
+func takeOpenSSLString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+    guard let pointer else { return nil }
+    defer { shim_OPENSSL_free(pointer) }
+    return String(cString: pointer)
+}

@@ -1,0 +1,143 @@
+internal import COpenSSL
+import Foundation
+
+/// RFC 5280 path validation on OpenSSL's X509_verify_cert: validity periods, basic
+/// constraints, path length, CA key usage, signatures along the chain, and revocation
+/// against the CRLs supplied.
+///
+/// Problems are collected through the verify callback instead of stopping at the first,
+/// so that an expired-but-otherwise-sound chain can be told apart from a broken one
+/// (ETSI's OUT_OF_BOUNDS_NO_POE versus NO_CERTIFICATE_CHAIN_FOUND).
+final class CertificatePathValidator: @unchecked Sendable {
+    // The X509_STORE is built once and only read afterwards; OpenSSL locks its lookups.
+    private let store: OpaquePointer
+    let crls: [CertificateRevocationList]
+
+    struct Outcome: Sendable {
+        /// A problem that prevents building or accepting the path at all.
+        var fatal: (subIndication: SubIndication, message: String)?
+        /// Certificates found revoked: depth in the chain (0 = signer) and revocation date.
+        var revocations: [(depth: Int, subject: String, date: Date?)] = []
+        /// Validity-period problems ("expired on ...").
+        var outOfBounds: [String] = []
+        var warnings: [String] = []
+    }
+
+    init(trustAnchors: [Certificate], crls: [CertificateRevocationList]) throws {
+        guard let store = X509_STORE_new() else { throw SignServiceError.openSSL("cannot create a certificate store") }
+        self.store = store
+        self.crls = crls
+        for anchor in trustAnchors {
+            // Duplicates are harmless; ignore "already in hash table".
+            _ = X509_STORE_add_cert(store, anchor.pointer)
+        }
+        OpenSSLErrorQueue.clear()
+    }
+
+    deinit { X509_STORE_free(store) }
+
+    func validate(_ leaf: Certificate, untrusted: [Certificate], at time: Date) -> Outcome {
+        var outcome = Outcome()
+        let recorder = ProblemRecorder()
+        guard let ctx = X509_STORE_CTX_new(), let untrustedStack = shim_sk_X509_new_null(),
+              let crlStack = shim_sk_X509_CRL_new_null() else {
+            outcome.fatal = (.certificateChainGeneralFailure, "out of memory")
+            return outcome
+        }
+        defer {
+            X509_STORE_CTX_free(ctx)
+            shim_sk_X509_free(untrustedStack)
+            shim_sk_X509_CRL_free(crlStack)
+        }
+        for certificate in untrusted { _ = shim_sk_X509_push(untrustedStack, certificate.pointer) }
+        for crl in crls { _ = shim_sk_X509_CRL_push(crlStack, crl.pointer) }
+
+        OpenSSLErrorQueue.clear()
+        guard X509_STORE_CTX_init(ctx, store, leaf.pointer, untrustedStack) == 1 else {
+            outcome.fatal = (.certificateChainGeneralFailure, "cannot start path validation: \(OpenSSLErrorQueue.drain())")
+            return outcome
+        }
+        X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
+        if !crls.isEmpty {
+            X509_STORE_CTX_set0_crls(ctx, crlStack)
+            X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+        } else {
+            outcome.warnings.append("revocation status not checked: no CRL was given")
+        }
+        _ = shim_X509_STORE_CTX_set_app_data(ctx, Unmanaged.passUnretained(recorder).toOpaque())
+        X509_STORE_CTX_set_verify_cb(ctx, verifyCallback)
+        let result = X509_verify_cert(ctx)
+        OpenSSLErrorQueue.clear()
+
+        var chain: [Certificate] = []
+        if let stack = X509_STORE_CTX_get1_chain(ctx) {
+            chain = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
+            shim_sk_X509_pop_free(stack)
+        }
+
+        for problem in recorder.problems {
+            let subject = problem.depth < chain.count ? chain[Int(problem.depth)].subject : "certificate at depth \(problem.depth)"
+            switch problem.code {
+            case X509_V_ERR_CERT_HAS_EXPIRED:
+                let end = problem.depth < chain.count ? chain[Int(problem.depth)].notAfter : nil
+                outcome.outOfBounds.append("certificate \(subject) expired\(end.map { " on \(Self.format($0))" } ?? "")")
+            case X509_V_ERR_CERT_NOT_YET_VALID:
+                let start = problem.depth < chain.count ? chain[Int(problem.depth)].notBefore : nil
+                outcome.outOfBounds.append("certificate \(subject) is not valid before \(start.map(Self.format) ?? "its start date")")
+            case X509_V_ERR_CERT_REVOKED:
+                let date = problem.depth < chain.count ? crls.lazy.compactMap { $0.revocationDate(of: chain[Int(problem.depth)]) }.first : nil
+                outcome.revocations.append((Int(problem.depth), subject, date))
+            case X509_V_ERR_UNABLE_TO_GET_CRL:
+                if !crls.isEmpty { outcome.warnings.append("revocation status of \(subject) not checked: no CRL from its issuer was given") }
+            case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID:
+                outcome.warnings.append("the CRL for \(subject) is outside its validity period: \(problem.text)")
+            case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                 X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+                 X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_CERT_UNTRUSTED:
+                if outcome.fatal == nil {
+                    outcome.fatal = (.noCertificateChainFound, "no chain from \(leaf.subject) to a trusted root: \(problem.text)")
+                }
+            case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_CRL_SIGNATURE_FAILURE,
+                 X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+                if outcome.fatal == nil {
+                    outcome.fatal = (.certificateChainGeneralFailure, "\(subject): \(problem.text)")
+                }
+            default:
+                if outcome.fatal == nil {
+                    outcome.fatal = (.chainConstraintsFailure, "\(subject): \(problem.text)")
+                }
+            }
+        }
+        if result != 1 && outcome.fatal == nil && recorder.problems.isEmpty {
+            outcome.fatal = (.certificateChainGeneralFailure, "path validation failed")
+        }
+        return outcome
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// Collects what the verify callback reports; one per validation, used on one thread.
+private final class ProblemRecorder {
+    struct Problem { let code: Int32; let depth: Int32; let text: String }
+    var problems: [Problem] = []
+}
+
+/// Problems that do not stop path building: they are recorded and judged afterwards.
+private let recoverableErrors: Set<Int32> = [
+    X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_REVOKED,
+    X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID,
+]
+
+private let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { ok, ctx in
+    guard ok == 0, let ctx, let raw = shim_X509_STORE_CTX_get_app_data(ctx) else { return ok }
+    let recorder = Unmanaged<ProblemRecorder>.fromOpaque(raw).takeUnretainedValue()
+    let code = X509_STORE_CTX_get_error(ctx)
+    let text = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
+    recorder.problems.append(.init(code: code, depth: X509_STORE_CTX_get_error_depth(ctx), text: text))
+    return recoverableErrors.contains(code) ? 1 : 0
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import SignService
+import Synchronization
+
+struct Sign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign documents: CAdES B-B, CMS SignedData in DER.",
+        discussion: """
+            Writes FILE.p7s next to each FILE (a detached signature) unless --out or --out-dir says
+            otherwise; --attached puts the document inside the signature instead. Existing outputs
+            are never overwritten without --force. Many files are signed in parallel on all cores.
+
+            The key's passphrase comes from --passphrase-file, the SIGNTOOL_PASSPHRASE variable, or
+            a prompt on the terminal.
+
+            Examples:
+              signtool sign --key me.key --cert me.pem --chain ca-chain.pem decision.pdf
+              signtool sign --p12 me.p12 --out-dir signed/ *.pdf
+              signtool sign --key minister.key --cert minister.pem --add-to decision.pdf.p7s decision.pdf
+            """
+    )
+
+    @Option(help: "Private key (PEM or DER; PKCS#8, encrypted PKCS#8 or traditional).")
+    var key: String?
+
+    @Option(help: "The signer's certificate (PEM or DER).")
+    var cert: String?
+
+    @Option(help: "PKCS#12 file holding key, certificate and CA certificates (instead of --key/--cert).")
+    var p12: String?
+
+    @Option(help: "CA certificates to embed with the signer's (PEM, one or several).")
+    var chain: String?
+
+    @Option(help: "File whose first line is the passphrase.")
+    var passphraseFile: String?
+
+    @Option(help: "Digest: sha256, sha384 or sha512 (default: matches the key).")
+    var digest: String?
+
+    @Flag(help: "Sign with RSA-PSS instead of PKCS#1 v1.5 (RSA keys).")
+    var pss = false
+
+    @Flag(help: "Enveloping signature: the document is inside the .p7s.")
+    var attached = false
+
+    @Option(help: ArgumentHelp("Co-sign: add a signature beside the existing ones in this .p7s.", valueName: "EXISTING.p7s"))
+    var addTo: String?
+
+    @Option(help: "Output file (one input only).")
+    var out: String?
+
+    @Option(help: "Directory for the signatures (DIR/NAME.p7s).")
+    var outDir: String?
+
+    @Flag(help: "Replace existing output files.")
+    var force = false
+
+    @Flag(name: .shortAndLong, help: "Do not list the files written.")
+    var quiet = false
+
+    @Argument(help: "Documents to sign.")
+    var files: [String] = []
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one document to sign") }
+        switch (key != nil, cert != nil, p12 != nil) {
+        case (true, true, false), (false, false, true): break
+        case (_, _, true): throw ValidationError("give either --p12 or --key with --cert, not both")
+        default: throw ValidationError("give --key and --cert, or --p12")
+        }
+        if out != nil && outDir != nil { throw ValidationError("--out and --out-dir cannot be combined") }
+        if out != nil && files.count > 1 { throw ValidationError("--out takes one document; use --out-dir for several") }
+        if addTo != nil && files.count != 1 { throw ValidationError("--add-to co-signs exactly one document") }
+        if addTo != nil && attached { throw ValidationError("--attached does not apply to --add-to: the existing signature decides") }
+        if let digest, DigestAlgorithm(name: digest) == nil {
+            throw ValidationError("unknown digest '\(digest)'; use sha256, sha384 or sha512")
+        }
+        if Set(files).count != files.count { throw ValidationError("a document is named twice") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let identity = try loadIdentity()
+            let options = SignatureOptions(digest: digest.flatMap(DigestAlgorithm.init(name:)), rsaPSS: pss,
+                                           attached: attached)
+            if let addTo {
+                try coSign(existing: addTo, identity: identity, options: options)
+            } else {
+                try signAll(identity: identity, options: options)
+            }
+        }
+    }
+
+    private func loadIdentity() throws -> SigningIdentity {
+        let passphrases = PassphraseSource(file: passphraseFile)
+        var extra: [Certificate] = []
+        if let chain { extra = try Certificate.loadAll(FileIO.read(chain), source: chain) }
+        if let p12 {
+            let bytes = try FileIO.read(p12)
+            let identity = try passphrases.withPassphrase(for: p12) {
+                try SigningIdentity.loadPKCS12(bytes, passphrase: $0, source: p12)
+            }
+            return try SigningIdentity(key: identity.key, certificate: identity.certificate,
+                                       chain: identity.chain + extra)
+        }
+        guard let key, let cert else { throw ValidationError("give --key and --cert, or --p12") }
+        let certificates = try Certificate.loadAll(FileIO.read(cert), source: cert)
+        let keyBytes = try FileIO.read(key)
+        let privateKey = try passphrases.withPassphrase(for: key) {
+            try PrivateKey.load(keyBytes, passphrase: $0, source: key)
+        }
+        // A certificate file may carry its chain after the signer's certificate.
+        return try SigningIdentity(key: privateKey, certificate: certificates[0],
+                                   chain: Array(certificates.dropFirst()) + extra)
+    }
+
+    private func outputPath(for file: String) -> String {
+        if let out { return out }
+        let name = (file as NSString).lastPathComponent + ".p7s"
+        if let outDir { return (outDir as NSString).appendingPathComponent(name) }
+        return file + ".p7s"
+    }
+
+    private func signAll(identity: SigningIdentity, options: SignatureOptions) throws {
+        let outputs = files.map(outputPath(for:))
+        if Set(outputs).count != outputs.count {
+            throw ValidationError("two documents have the same name; their signatures would collide in --out-dir")
+        }
+        if !force, let existing = outputs.first(where: FileIO.exists) {
+            throw SignServiceError(code: .outputExists,
+                                   reason: "\(existing) already exists; use --force to replace it or --add-to to co-sign")
+        }
+        let progress = ProgressBar(total: files.count, label: "signing")
+        let failures = Mutex<[(index: Int, error: SignServiceError)]>([])
+        let replace = force
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            do {
+                let signature = try CAdES.sign(fileAt: files[index], with: identity, options: options)
+                try FileIO.writeAtomically(signature, to: outputs[index], replace: replace)
+            } catch let error as SignServiceError {
+                failures.withLock { $0.append((index, error)) }
+            } catch {
+                failures.withLock { $0.append((index, SignServiceError(code: .cryptoFailure, reason: "\(error)"))) }
+            }
+            progress.advance()
+        }
+        progress.finish()
+        let failed = failures.withLock { $0 }.sorted { $0.index < $1.index }
+        let failedIndices = Set(failed.map(\.index))
+        if !quiet {
+            var listing = ""
+            for (index, output) in outputs.enumerated() where !failedIndices.contains(index) { listing += output + "\n" }
+            FileHandle.standardOutput.write(Data(listing.utf8))
+        }
+        guard let first = failed.first else { return }
+        for failure in failed { printError(failure.error.reason) }
+        if files.count > 1 { printError("\(failed.count) of \(files.count) documents were not signed") }
+        throw ExitCode(ExitStatus.code(for: first.error))
+    }
+
+    private func coSign(existing: String, identity: SigningIdentity, options: SignatureOptions) throws {
+        let bytes = try FileIO.read(existing)
+        let updated = try CAdES.addSignature(to: bytes, source: existing, contentAt: files[0], with: identity,
+                                             options: options)
+        let target = out ?? existing
+        // Replacing the signature being extended is the point of --add-to; the rename is atomic.
+        try FileIO.writeAtomically(updated, to: target, replace: target == existing || force)
+        if !quiet { print(target) }
+    }
+}

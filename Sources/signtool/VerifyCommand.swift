@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SignService
+import Synchronization
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify signatures and report TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.",
+        discussion: """
+            Checks, for every signer: the document's digest, the signature value, the signed
+            attributes (content type, message digest, signing certificate), and the signer's
+            certificate: its path to a root given with --trust (validity, basic constraints,
+            path length, key usage), and revocation against the CRLs given with --crl.
+
+            A detached FILE.p7s is checked against FILE unless --content names the document.
+            Several signatures are checked in parallel; with --json each gives one JSON object
+            on its own line, and the exit status is the worst among them.
+
+            Exit status: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 65 malformed
+            signature or certificate, 66 file not found, 64 usage error.
+
+            Examples:
+              signtool verify --trust root.pem decision.pdf.p7s
+              signtool verify --trust root.pem --crl ca.crl --lang ar decision.pdf.p7s
+              signtool verify --trust root.pem --json signed/*.p7s
+            """
+    )
+
+    @Option(help: "Trusted root certificates (PEM, one or several, or DER). Repeatable.")
+    var trust: [String] = []
+
+    @Option(help: "Intermediate certificates not embedded in the signature. Repeatable.")
+    var untrusted: [String] = []
+
+    @Option(help: "CRLs to check revocation against (PEM or DER). Repeatable.")
+    var crl: [String] = []
+
+    @Option(help: "The signed document, for a detached signature (one signature only).")
+    var content: String?
+
+    @Flag(help: "One JSON object per signature, one per line.")
+    var json = false
+
+    @Option(help: "Language of the report: ar or en (default: from the locale).")
+    var lang: ReportLanguage?
+
+    @Argument(help: "Signature files (.p7s, DER or PEM).")
+    var signatures: [String] = []
+
+    func validate() throws {
+        if signatures.isEmpty { throw ValidationError("name at least one signature file") }
+        if content != nil && signatures.count > 1 { throw ValidationError("--content applies to one signature only") }
+    }
+
+    func run() throws {
+        let verifier: SignatureVerifier
+        do {
+            var anchors: [Certificate] = []
+            for path in trust { anchors += try Certificate.loadAll(FileIO.read(path), source: path) }
+            var intermediates: [Certificate] = []
+            for path in untrusted { intermediates += try Certificate.loadAll(FileIO.read(path), source: path) }
+            var crls: [CertificateRevocationList] = []
+            for path in crl { crls += try CertificateRevocationList.loadAll(FileIO.read(path), source: path) }
+            verifier = try SignatureVerifier(policy: VerificationPolicy(trustAnchors: anchors, intermediates: intermediates,
+                                                                        crls: crls))
+        } catch let error as SignServiceError {
+            printError(error.reason)
+            throw ExitCode(ExitStatus.code(for: error))
+        }
+
+        let results = Mutex<[Int: (ValidationReport, Int32, String?)]>([:])
+        let contentPath = content
+        let paths = signatures
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            let outcome: (ValidationReport, Int32, String?)
+            do {
+                let report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
+                outcome = (report, Self.status(of: report), nil)
+            } catch let error as SignServiceError {
+                let missing = error.code == .fileNotFound
+                let report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
+                                                           subIndication: missing ? .signedDataNotFound : .formatFailure,
+                                                           indication: missing ? .indeterminate : .totalFailed,
+                                                           error: error.reason)
+                outcome = (report, ExitStatus.code(for: error), error.reason)
+            } catch {
+                let report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
+                                                           subIndication: .formatFailure, indication: .totalFailed,
+                                                           error: "\(error)")
+                outcome = (report, ExitStatus.internalError, "\(error)")
+            }
+            results.withLock { $0[index] = outcome }
+        }
+
+        let ordered = results.withLock { dict in paths.indices.map { dict[$0]! } }
+        let language = lang ?? .fromEnvironment()
+        var output = ""
+        for (report, _, inputError) in ordered {
+            if let inputError { printError(inputError) }
+            if json {
+                output += report.jsonLine() + "\n"
+            } else {
+                output += ReportText(language: language).render(report) + "\n"
+            }
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+        let status = ExitStatus.worst(ordered.map(\.1))
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    static func status(of report: ValidationReport) -> Int32 {
+        switch report.indication {
+        case .totalPassed: return 0
+        case .totalFailed: return ExitStatus.totalFailed
+        case .indeterminate: return ExitStatus.indeterminate
+        }
+    }
+}
