@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// Signatures made by `openssl cms -sign` are judged by `signtool verify`.
+@Suite("openssl cms -sign → signtool verify")
+struct OpenSSLToSigntoolTests {
+    let pki: TestPKI
+    let work: ScratchDirectory
+
+    init() throws {
+        pki = try TestPKI()
+        work = try ScratchDirectory()
+        try work.write("decision.txt", "قرار رقم 17/2026 بشأن تبسيط إجراءات الترخيص\n")
+    }
+
+    private func opensslSign(key: String, cert: String, output: String, attached: Bool,
+                             extra: [String] = []) throws {
+        var arguments = ["cms", "-sign", "-binary", "-in", "decision.txt", "-signer", cert, "-inkey", key,
+                         "-certfile", pki.chainFile, "-outform", "DER", "-out", output]
+        if attached { arguments.append("-nodetach") }
+        try Shell.openssl(arguments + extra, in: work.url)
+    }
+
+    private func verify(_ signature: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
+        let result = try Shell.signtool(["verify", "--json", "--trust", pki.root] + extra + [signature], in: work.url)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        return (result, object)
+    }
+
+    @Test("detached and attached signatures with P-256, P-384 and RSA-PSS/SHA-512 pass",
+          arguments: [("p256", false), ("p256", true), ("p384", false), ("p384", true), ("pss", false), ("pss", true)])
+    func acceptsOpenSSLSignatures(kind: String, attached: Bool) throws {
+        let key: TestPKI.KeyType = kind == "p256" ? .p256 : kind == "p384" ? .p384 : .rsa(3072)
+        let signer = try pki.issue("signer-\(kind)", subject: "/C=SY/O=Ministry of Industry/CN=Signer \(kind)", key: key)
+        var extra: [String] = []
+        if kind == "pss" { extra = ["-md", "sha512", "-keyopt", "rsa_padding_mode:pss"] }
+        if kind == "p384" { extra = ["-md", "sha384"] }
+        let output = attached ? "decision.p7m" : "decision.txt.p7s"
+        try opensslSign(key: signer.key, cert: signer.cert, output: output, attached: attached, extra: extra)
+        let (result, report) = try verify(output)
+        #expect(result.status == 0, "stderr: \(result.stderr) stdout: \(result.stdout)")
+        #expect(report["indication"] as? String == "TOTAL_PASSED")
+        let signature = (report["signatures"] as? [[String: Any]])?.first
+        if kind == "pss" {
+            #expect(signature?["signatureAlgorithm"] as? String == "RSASSA-PSS")
+            #expect(signature?["digestAlgorithm"] as? String == "SHA-512")
+        }
+        #expect((signature?["signer"] as? [String: Any])?["commonName"] as? String == "Signer \(kind)")
+    }
+
+    @Test("tampered content fails with HASH_FAILURE and exit 1")
+    func tamperedContent() throws {
+        let signer = try pki.issue("signer", subject: "/CN=Signer")
+        try opensslSign(key: signer.key, cert: signer.cert, output: "decision.txt.p7s", attached: false)
+        try work.write("decision.txt", "قرار رقم 18/2026 بشأن تبسيط إجراءات الترخيص\n")
+        let (result, report) = try verify("decision.txt.p7s")
+        #expect(result.status == 1)
+        #expect(report["indication"] as? String == "TOTAL_FAILED")
+        #expect(report["subIndication"] as? String == "HASH_FAILURE")
+    }
+
+    @Test("a signer under an untrusted root is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND")
+    func untrustedRoot() throws {
+        let other = try TestPKI()
+        let signer = try other.issue("stranger", subject: "/CN=Stranger")
+        try Shell.openssl(["cms", "-sign", "-binary", "-in", "decision.txt", "-signer", signer.cert, "-inkey", signer.key,
+                           "-certfile", other.chainFile, "-outform", "DER", "-out", "decision.txt.p7s"], in: work.url)
+        let (result, report) = try verify("decision.txt.p7s")
+        #expect(result.status == 2)
+        #expect(report["indication"] as? String == "INDETERMINATE")
+        #expect(report["subIndication"] as? String == "NO_CERTIFICATE_CHAIN_FOUND")
+    }
+
+    @Test("an expired signer without proof of existence is INDETERMINATE / OUT_OF_BOUNDS_NO_POE")
+    func expiredSigner() throws {
+        let signer = try pki.issue("expired", subject: "/CN=Former Official",
+                                   startDate: "200101000000Z", endDate: "210101000000Z")
+        try opensslSign(key: signer.key, cert: signer.cert, output: "decision.txt.p7s", attached: false)
+        let (result, report) = try verify("decision.txt.p7s")
+        #expect(result.status == 2)
+        #expect(report["subIndication"] as? String == "OUT_OF_BOUNDS_NO_POE")
+    }
+
+    @Test("a signer revoked in a CRL from openssl ca -gencrl does not pass")
+    func revokedSigner() throws {
+        let signer = try pki.issue("revoked", subject: "/CN=Dismissed Official")
+        try pki.revoke("revoked")
+        // Signed after the revocation: the signer's own signing time is later than it.
+        try opensslSign(key: signer.key, cert: signer.cert, output: "decision.txt.p7s", attached: false)
+        let (result, report) = try verify("decision.txt.p7s", extra: ["--crl", pki.crl])
+        #expect(result.status == 1)
+        #expect(report["indication"] as? String == "TOTAL_FAILED")
+        #expect(report["subIndication"] as? String == "REVOKED")
+
+        // Without the CRL the same signature passes, with a note that revocation was not checked.
+        let (unchecked, uncheckedReport) = try verify("decision.txt.p7s")
+        #expect(unchecked.status == 0)
+        let warnings = ((uncheckedReport["signatures"] as? [[String: Any]])?.first?["warnings"] as? [String]) ?? []
+        #expect(warnings.contains { $0.contains("revocation status not checked") })
+    }
+
+    @Test("a good signer checked against a CRL that does not list it passes")
+    func goodSignerWithCRL() throws {
+        let signer = try pki.issue("good", subject: "/CN=Serving Official")
+        try pki.issue("other", subject: "/CN=Someone Else")
+        try pki.revoke("other")
+        try opensslSign(key: signer.key, cert: signer.cert, output: "decision.txt.p7s", attached: false)
+        let (result, report) = try verify("decision.txt.p7s", extra: ["--crl", pki.crl])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(report["indication"] as? String == "TOTAL_PASSED")
+    }
+
+    @Test("a certificate whose key usage forbids signing is INDETERMINATE")
+    func wrongKeyUsage() throws {
+        let signer = try pki.issue("encipher", subject: "/CN=Encryption Only", profile: "encipherment")
+        try opensslSign(key: signer.key, cert: signer.cert, output: "decision.txt.p7s", attached: false)
+        let (result, report) = try verify("decision.txt.p7s")
+        #expect(result.status == 2)
+        #expect(report["subIndication"] as? String == "CHAIN_CONSTRAINTS_FAILURE")
+    }
+}
