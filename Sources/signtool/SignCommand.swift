@@ -3,7 +3,7 @@ import Foundation
 import SignService
 import Synchronization
 
-struct Sign: ParsableCommand {
+struct Sign: TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Sign documents: CAdES B-B, CMS SignedData in DER.",
         discussion: """
@@ -62,6 +62,11 @@ struct Sign: ParsableCommand {
 
     @Argument(help: "Documents to sign.")
     var files: [String] = []
+
+    var fileList: [String] {
+        get { files }
+        set { files = newValue }
+    }
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one document to sign") }

@@ -18,4 +18,66 @@ struct SignTool: ParsableCommand {
         version: "0.1.0",
         subcommands: [Sign.self, Verify.self, Key.self]
     )
+
+    static func main() {
+        do {
+            let split = FileListArguments.split(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(split.arguments)
+            if !split.moreFiles.isEmpty, var takesFiles = command as? any TakesFileList {
+                takesFiles.fileList += split.moreFiles
+                try takesFiles.validate()
+                command = takesFiles
+            }
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A command whose positional arguments are a (possibly very long) list of files.
+protocol TakesFileList: ParsableCommand {
+    var fileList: [String] { get set }
+}
+
+/// ArgumentParser's cost grows with the square of the number of positional arguments
+/// (10,000 files take two seconds to parse). A long file list is therefore split off
+/// before parsing: ArgumentParser sees the options and the first file, the rest are
+/// appended to the parsed command and validated again.
+enum FileListArguments {
+    /// Options that take a value, per subcommand; everything else starting with "-" is a flag.
+    static let valueOptions: [String: Set<String>] = [
+        "sign": ["--key", "--cert", "--p12", "--chain", "--passphrase-file", "--digest", "--add-to", "--out", "--out-dir"],
+        "verify": ["--trust", "--untrusted", "--crl", "--content", "--lang"],
+    ]
+    static let threshold = 64
+
+    static func split(_ arguments: [String]) -> (arguments: [String], moreFiles: [String]) {
+        guard arguments.count > threshold, let command = arguments.first,
+              let takesValue = valueOptions[command] else { return (arguments, []) }
+        var kept = [command]
+        var files: [String] = []
+        var index = 1
+        var afterTerminator = false
+        while index < arguments.count {
+            let argument = arguments[index]
+            if afterTerminator {
+                files.append(argument)
+            } else if argument == "--" {
+                afterTerminator = true
+            } else if argument.hasPrefix("-") && argument != "-" {
+                kept.append(argument)
+                if takesValue.contains(argument), index + 1 < arguments.count {
+                    kept.append(arguments[index + 1])
+                    index += 1
+                }
+            } else {
+                files.append(argument)
+            }
+            index += 1
+        }
+        guard let first = files.first else { return (arguments, []) }
+        // "--" keeps a first file that starts with "-" from being read as an option.
+        return (kept + ["--", first], Array(files.dropFirst()))
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 import SignService
 import Synchronization
 
-struct Verify: ParsableCommand {
+struct Verify: TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Verify signatures and report TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.",
         discussion: """
@@ -46,6 +46,11 @@ struct Verify: ParsableCommand {
 
     @Argument(help: "Signature files (.p7s, DER or PEM).")
     var signatures: [String] = []
+
+    var fileList: [String] {
+        get { signatures }
+        set { signatures = newValue }
+    }
 
     func validate() throws {
         if signatures.isEmpty { throw ValidationError("name at least one signature file") }

@@ -6,6 +6,9 @@ import Glibc
 /// File access with the guarantees signtool promises: clear errors for missing or
 /// unreadable input, and outputs that appear complete or not at all.
 public enum FileIO {
+    /// Linux's O_TMPFILE (a macro Swift does not import): `__O_TMPFILE | O_DIRECTORY`.
+    private static let openUnnamedFile: Int32 = 0o20000000 | O_DIRECTORY
+
     /// Reads a whole (small) file: signatures, certificates, keys, CRLs.
     public static func read(_ path: String, limit: Int = 256 << 20) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -37,54 +40,69 @@ public enum FileIO {
         return result
     }
 
-    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then
-    /// rename. With `replace == false` an existing file is an error and is never touched.
+    /// Writes `bytes` to `path` atomically: the data goes into an unnamed file (O_TMPFILE)
+    /// that gets its name only once complete, so a crash never leaves a partial file under
+    /// the final name. With `replace == false` an existing file is an error and is never
+    /// touched; with `replace == true` it is swapped by rename(2).
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
                                        replace: Bool = false) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let base = (path as NSString).lastPathComponent
         let dir = directory.isEmpty ? "." : directory
+        if !replace {
+            // One directory operation per file: this is the hot path of batch signing.
+            let fd = open(dir, openUnnamedFile | O_WRONLY | O_CLOEXEC, mode)
+            if fd >= 0 {
+                defer { close(fd) }
+                try writeAll(bytes, to: fd, mode: mode, path: path)
+                guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw linkError(path)
+                }
+                return
+            }
+            if errno == ENOENT || errno == ENOTDIR { throw SignServiceError.io("\(dir): no such directory") }
+            // File systems without O_TMPFILE fall through to a named temporary file.
+        }
+        let base = (path as NSString).lastPathComponent
         let temporary = "\(dir)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             if errno == ENOENT { throw SignServiceError.io("\(dir): no such directory") }
             throw SignServiceError.io("cannot create \(path): \(errnoText())")
         }
-        var ok = false
-        defer {
-            if !ok { unlink(temporary) }
-        }
+        defer { unlink(temporary) }
         do {
             defer { close(fd) }
-            // Keys must be 0600 whatever the umask.
-            guard fchmod(fd, mode) == 0 else { throw SignServiceError.io("\(temporary): \(errnoText())") }
-            try bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw SignServiceError.io("cannot write \(path): \(errnoText())")
-                    }
-                    offset += n
-                }
-            }
+            try writeAll(bytes, to: fd, mode: mode, path: path)
         }
         if replace {
-            guard rename(temporary, path) == 0 else {
-                throw SignServiceError.io("cannot create \(path): \(errnoText())")
-            }
+            guard rename(temporary, path) == 0 else { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
         } else {
             // link(2) fails if the target exists, so nothing is ever overwritten.
-            guard link(temporary, path) == 0 else {
-                if errno == EEXIST {
-                    throw SignServiceError(code: .outputExists, reason: "\(path) already exists; it was left unchanged")
-                }
-                throw SignServiceError.io("cannot create \(path): \(errnoText())")
-            }
-            unlink(temporary)
+            guard link(temporary, path) == 0 else { throw linkError(path) }
         }
-        ok = true
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, mode: mode_t, path: String) throws {
+        // Keys must be 0600 whatever the umask.
+        guard fchmod(fd, mode) == 0 else { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SignServiceError.io("cannot write \(path): \(errnoText())")
+                }
+                offset += n
+            }
+        }
+    }
+
+    private static func linkError(_ path: String) -> SignServiceError {
+        if errno == EEXIST {
+            return SignServiceError(code: .outputExists, reason: "\(path) already exists; it was left unchanged")
+        }
+        return .io("cannot create \(path): \(errnoText())")
     }
 
     public static func exists(_ path: String) -> Bool {
