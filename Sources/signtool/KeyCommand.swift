@@ -52,7 +52,7 @@ struct Key: ParsableCommand {
                 }
                 let passphrase = try choosePassphrase()
                 let key = try PrivateKey.generate(PrivateKey.Algorithm(rawValue: algorithm)!)
-                try FileIO.writeAtomically(try key.pkcs8PEM(passphrase: passphrase), to: out, mode: 0o600)
+                try FileIO.writeAtomically(try key.pkcs8PEM(passphrase: passphrase), to: out, mode: 0o600, exactMode: true)
                 if let publicOut {
                     try FileIO.writeAtomically(try key.publicKeyPEM(), to: publicOut, mode: 0o644)
                 }

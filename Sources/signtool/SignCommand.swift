@@ -133,10 +133,6 @@ struct Sign: TakesFileList {
         if Set(outputs).count != outputs.count {
             throw ValidationError("two documents have the same name; their signatures would collide in --out-dir")
         }
-        if !force, let existing = outputs.first(where: FileIO.exists) {
-            throw SignServiceError(code: .outputExists,
-                                   reason: "\(existing) already exists; use --force to replace it or --add-to to co-sign")
-        }
         let progress = ProgressBar(total: files.count, label: "signing")
         let failures = Mutex<[(index: Int, error: SignServiceError)]>([])
         let replace = force
@@ -144,6 +140,10 @@ struct Sign: TakesFileList {
             do {
                 let signature = try CAdES.sign(fileAt: files[index], with: identity, options: options)
                 try FileIO.writeAtomically(signature, to: outputs[index], replace: replace)
+            } catch let error as SignServiceError where error.code == .outputExists {
+                let hint = SignServiceError(code: .outputExists,
+                                            reason: "\(outputs[index]) already exists and was left unchanged; use --force to replace it or --add-to to co-sign")
+                failures.withLock { $0.append((index, hint)) }
             } catch let error as SignServiceError {
                 failures.withLock { $0.append((index, error)) }
             } catch {

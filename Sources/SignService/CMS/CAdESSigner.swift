@@ -47,8 +47,7 @@ public enum CAdES {
             throw SignServiceError.openSSL("cannot create SignedData")
         }
         let cms = CMSContentInfo(takingOwnershipOf: raw)
-        let signer = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options, reuseDigest: false)
-        _ = signer
+        _ = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options, reuseDigest: false)
         try addCertificates(identity, to: cms)
 
         // CMS_dataInit gives a chain of digest BIOs ending in a null sink (detached) or a
@@ -77,7 +76,7 @@ public enum CAdES {
         try checkPSS(options, identity)
         let cms = try CMSContentInfo(encoded: existing, source: source)
         let infos = cms.signerInfos
-        guard let first = infos.first else { throw SignServiceError.malformed("\(source): the signature has no signers") }
+        guard !infos.isEmpty else { throw SignServiceError.malformed("\(source): the signature has no signers") }
 
         // The new signer copies the messageDigest of an existing signer with the same
         // digest algorithm (RFC 5652 allows one per algorithm).
@@ -105,7 +104,6 @@ public enum CAdES {
                                        reason: "\(source) does not sign this document (message digest differs); nothing was co-signed")
             }
         }
-        _ = first
 
         _ = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options, reuseDigest: true)
         try addCertificates(identity, to: cms)
@@ -151,12 +149,11 @@ public enum CAdES {
 
     /// Embeds the signer's certificate and chain, skipping any already present.
     private static func addCertificates(_ identity: SigningIdentity, to cms: CMSContentInfo) throws {
-        var present = Set(cms.certificates.map(\.derBytes))
-        for certificate in [identity.certificate] + identity.chain where !present.contains(certificate.derBytes) {
+        let present = cms.certificates
+        for certificate in [identity.certificate] + identity.chain where !present.contains(certificate) {
             guard CMS_add1_cert(cms.pointer, certificate.pointer) == 1 else {
                 throw SignServiceError.openSSL("cannot embed the certificate \(certificate.subject)")
             }
-            present.insert(certificate.derBytes)
         }
         OpenSSLErrorQueue.clear()
     }

@@ -109,7 +109,14 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     public var description: String { subject }
 
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { X509_cmp(lhs.pointer, rhs.pointer) == 0 }
-    public func hash(into hasher: inout Hasher) { hasher.combine(derBytes) }
+    public func hash(into hasher: inout Hasher) {
+        // The certificate's SHA-1 fingerprint, cached by OpenSSL, stands for its DER.
+        var digest = [UInt8](repeating: 0, count: 20)
+        var length: UInt32 = 0
+        if X509_digest(pointer, EVP_sha1(), &digest, &length) == 1 {
+            digest.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+        }
+    }
 
     static func format(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }

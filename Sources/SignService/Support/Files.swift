@@ -8,6 +8,8 @@ import Glibc
 public enum FileIO {
     /// Linux's O_TMPFILE (a macro Swift does not import): `__O_TMPFILE | O_DIRECTORY`.
     private static let openUnnamedFile: Int32 = 0o20000000 | O_DIRECTORY
+    /// Linux's AT_EMPTY_PATH, also not imported.
+    private static let emptyPathFlag: Int32 = 0x1000
 
     /// Reads a whole (small) file: signatures, certificates, keys, CRLs.
     public static func read(_ path: String, limit: Int = 256 << 20) throws -> [UInt8] {
@@ -43,9 +45,10 @@ public enum FileIO {
     /// Writes `bytes` to `path` atomically: the data goes into an unnamed file (O_TMPFILE)
     /// that gets its name only once complete, so a crash never leaves a partial file under
     /// the final name. With `replace == false` an existing file is an error and is never
-    /// touched; with `replace == true` it is swapped by rename(2).
+    /// touched; with `replace == true` it is swapped by rename(2). `exactMode` applies
+    /// `mode` regardless of the umask (private keys are always 0600).
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
-                                       replace: Bool = false) throws {
+                                       exactMode: Bool = false, replace: Bool = false) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let dir = directory.isEmpty ? "." : directory
         if !replace {
@@ -53,7 +56,10 @@ public enum FileIO {
             let fd = open(dir, openUnnamedFile | O_WRONLY | O_CLOEXEC, mode)
             if fd >= 0 {
                 defer { close(fd) }
-                try writeAll(bytes, to: fd, mode: mode, path: path)
+                try writeAll(bytes, to: fd, mode: exactMode ? mode : nil, path: path)
+                // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd works for everyone.
+                if linkat(fd, "", AT_FDCWD, path, emptyPathFlag) == 0 { return }
+                if errno == EEXIST { throw linkError(path) }
                 guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
                     throw linkError(path)
                 }
@@ -72,7 +78,7 @@ public enum FileIO {
         defer { unlink(temporary) }
         do {
             defer { close(fd) }
-            try writeAll(bytes, to: fd, mode: mode, path: path)
+            try writeAll(bytes, to: fd, mode: exactMode ? mode : nil, path: path)
         }
         if replace {
             guard rename(temporary, path) == 0 else { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
@@ -82,9 +88,8 @@ public enum FileIO {
         }
     }
 
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32, mode: mode_t, path: String) throws {
-        // Keys must be 0600 whatever the umask.
-        guard fchmod(fd, mode) == 0 else { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, mode: mode_t?, path: String) throws {
+        if let mode, fchmod(fd, mode) != 0 { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
