@@ -73,43 +73,37 @@ struct Verify: TakesFileList {
             throw ExitCode(ExitStatus.code(for: error))
         }
 
-        let results = Mutex<[Int: (ValidationReport, Int32, String?)]>([:])
+        // Each worker renders its own report, so output formatting runs in parallel too.
+        let results = Mutex<[Int: (output: String, status: Int32, inputError: String?)]>([:])
         let contentPath = content
         let paths = signatures
+        let language = lang ?? .fromEnvironment()
+        let asJSON = json
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let outcome: (ValidationReport, Int32, String?)
+            let report: ValidationReport
+            let status: Int32
+            var inputError: String?
             do {
-                let report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
-                outcome = (report, Self.status(of: report), nil)
-            } catch let error as SignServiceError {
-                let missing = error.code == .fileNotFound
-                let report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
-                                                           subIndication: missing ? .signedDataNotFound : .formatFailure,
-                                                           indication: missing ? .indeterminate : .totalFailed,
-                                                           error: error.reason)
-                outcome = (report, ExitStatus.code(for: error), error.reason)
+                report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
+                status = Self.status(of: report)
             } catch {
-                let report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
-                                                           subIndication: .formatFailure, indication: .totalFailed,
-                                                           error: "\(error)")
-                outcome = (report, ExitStatus.internalError, "\(error)")
+                let failure = error as? SignServiceError ?? SignServiceError(code: .cryptoFailure, reason: "\(error)")
+                let missing = failure.code == .fileNotFound
+                report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
+                                                       subIndication: missing ? .signedDataNotFound : .formatFailure,
+                                                       indication: missing ? .indeterminate : .totalFailed,
+                                                       error: failure.reason)
+                status = ExitStatus.code(for: failure)
+                inputError = failure.reason
             }
-            results.withLock { $0[index] = outcome }
+            let output = asJSON ? report.jsonLine() + "\n" : ReportText(language: language).render(report) + "\n"
+            results.withLock { $0[index] = (output, status, inputError) }
         }
 
         let ordered = results.withLock { dict in paths.indices.map { dict[$0]! } }
-        let language = lang ?? .fromEnvironment()
-        var output = ""
-        for (report, _, inputError) in ordered {
-            if let inputError { printError(inputError) }
-            if json {
-                output += report.jsonLine() + "\n"
-            } else {
-                output += ReportText(language: language).render(report) + "\n"
-            }
-        }
-        FileHandle.standardOutput.write(Data(output.utf8))
-        let status = ExitStatus.worst(ordered.map(\.1))
+        for case let message? in ordered.map(\.inputError) { printError(message) }
+        FileHandle.standardOutput.write(Data(ordered.map(\.output).joined().utf8))
+        let status = ExitStatus.worst(ordered.map(\.status))
         if status != 0 { throw ExitCode(status) }
     }
 

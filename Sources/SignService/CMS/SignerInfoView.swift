@@ -9,7 +9,7 @@ import Foundation
 ///   signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
 ///   signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] ... OPTIONAL }
 /// ```
-struct SignerInfoView {
+struct SignerInfoView: SignerEvidence {
     let pointer: OpaquePointer
 
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
@@ -31,7 +31,7 @@ struct SignerInfoView {
     var digestAlgorithm: DigestAlgorithm? { DigestAlgorithm(nid: OBJ_obj2nid(digestOID)) }
 
     /// Digest name as OpenSSL knows it, for algorithms signtool does not sign with.
-    var digestAlgorithmName: String { Self.name(of: digestOID) }
+    var digestAlgorithmName: String { digestAlgorithm?.rawValue ?? Self.name(of: digestOID) }
 
     /// "ecdsa-with-SHA256", "sha256WithRSAEncryption", "RSASSA-PSS", ...
     var signatureAlgorithmName: String {
@@ -78,67 +78,39 @@ struct SignerInfoView {
         return ASN1TimeConversion.date(UnsafePointer(type.pointee.value.utctime))
     }
 
-    /// The contentType attribute's OID as a NID (NID_undef when absent).
-    var contentTypeAttribute: Int32? {
+    var contentTypeAttribute: [UInt8]? {
         guard let value = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_pkcs9_contentType), -3,
                                                       V_ASN1_OBJECT) else { return nil }
-        return OBJ_obj2nid(OpaquePointer(value))
+        return Self.contents(ofOID: OpaquePointer(value))
     }
 
-    var hasSigningCertificateAttribute: Bool {
-        CMS_signed_get_attr_by_NID(pointer, NID_id_smime_aa_signingCertificateV2, -1) >= 0
-            || CMS_signed_get_attr_by_NID(pointer, NID_id_smime_aa_signingCertificate, -1) >= 0
+    var signingCertificateAttributes: (v1: [UInt8]?, v2: [UInt8]?) {
+        func sequence(_ nid: Int32) -> [UInt8]? {
+            guard let value = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(nid), -3, V_ASN1_SEQUENCE) else { return nil }
+            // For V_ASN1_SEQUENCE OpenSSL keeps the whole encoding, tag included.
+            return Self.bytes(value.assumingMemoryBound(to: ASN1_STRING.self))
+        }
+        return (sequence(NID_id_smime_aa_signingCertificate), sequence(NID_id_smime_aa_signingCertificateV2))
     }
 
-    /// Checks signingCertificate / signingCertificateV2 (RFC 2634, RFC 5035) against the
-    /// certificate that verified the signature. Returns nil when no such attribute is present.
-    func signingCertificateMatches(_ certificate: Certificate) -> Bool? {
-        let v2 = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3,
-                                             V_ASN1_SEQUENCE)
-        let v1 = CMS_signed_get0_data_by_OBJ(pointer, OBJ_nid2obj(NID_id_smime_aa_signingCertificate), -3,
-                                             V_ASN1_SEQUENCE)
-        if v1 == nil && v2 == nil { return nil }
-        var essV2: OpaquePointer?
-        var essV1: OpaquePointer?
-        defer {
-            if let essV2 { ESS_SIGNING_CERT_V2_free(essV2) }
-            if let essV1 { ESS_SIGNING_CERT_free(essV1) }
-        }
-        if let v2, let bytes = Self.bytes(v2.assumingMemoryBound(to: ASN1_STRING.self)) {
-            essV2 = bytes.withUnsafeBufferPointer { buffer in
-                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_ESS_SIGNING_CERT_V2(nil, &cursor, buffer.count)
-            }
-            if essV2 == nil { return false }
-        }
-        if let v1, let bytes = Self.bytes(v1.assumingMemoryBound(to: ASN1_STRING.self)) {
-            essV1 = bytes.withUnsafeBufferPointer { buffer in
-                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_ESS_SIGNING_CERT(nil, &cursor, buffer.count)
-            }
-            if essV1 == nil { return false }
-        }
-        guard let chain = shim_sk_X509_new_null() else { return false }
-        defer { shim_sk_X509_free(chain) }
-        _ = shim_sk_X509_push(chain, certificate.pointer)
-        let result = OSSL_ESS_check_signing_certs(essV1, essV2, chain, 1)
-        OpenSSLErrorQueue.clear()
-        return result > 0
-    }
-
-    /// Whether `certificate` is the one the SignerIdentifier names.
-    func identifies(_ certificate: Certificate) -> Bool {
-        CMS_SignerInfo_cert_cmp(pointer, certificate.pointer) == 0
+    func identifies(_ record: CertificateRecord) -> Bool {
+        CMS_SignerInfo_cert_cmp(pointer, record.certificate.pointer) == 0
     }
 
     /// Verifies the signature value over the DER of the signed attributes with the
-    /// certificate's public key.
-    func verifySignature(with certificate: Certificate) -> Bool {
+    /// certificate's public key (any algorithm OpenSSL's CMS code knows, RSA-PSS included).
+    func verifySignature(with record: CertificateRecord) -> Bool {
         OpenSSLErrorQueue.clear()
-        CMS_SignerInfo_set1_signer_cert(pointer, certificate.pointer)
+        CMS_SignerInfo_set1_signer_cert(pointer, record.certificate.pointer)
         let result = CMS_SignerInfo_verify(pointer)
         OpenSSLErrorQueue.clear()
         return result == 1
+    }
+
+    /// Contents octets of an OBJECT IDENTIFIER.
+    static func contents(ofOID oid: OpaquePointer?) -> [UInt8]? {
+        guard let oid, let data = OBJ_get0_data(oid) else { return nil }
+        return Array(UnsafeBufferPointer(start: data, count: OBJ_length(oid)))
     }
 
     private static func name(of oid: OpaquePointer?) -> String {

@@ -18,6 +18,16 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The provider implementation, fetched once. Using it instead of `evp` spares every
+    /// digest OpenSSL 3's implicit fetch, whose locks make threads queue behind each other.
+    var fetched: OpaquePointer {
+        switch self {
+        case .sha256: return FetchedDigests.shared.sha256
+        case .sha384: return FetchedDigests.shared.sha384
+        case .sha512: return FetchedDigests.shared.sha512
+        }
+    }
+
     var nid: Int32 {
         switch self {
         case .sha256: return NID_sha256
@@ -44,6 +54,24 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
         case "sha512": self = .sha512
         default: return nil
         }
+    }
+}
+
+/// Explicitly fetched EVP_MDs, kept for the life of the process.
+private final class FetchedDigests: @unchecked Sendable {
+    // Fetched EVP_MD objects are immutable and may be shared between threads.
+    static let shared = FetchedDigests()
+    let sha256: OpaquePointer
+    let sha384: OpaquePointer
+    let sha512: OpaquePointer
+
+    private init() {
+        func fetch(_ name: String, fallback: OpaquePointer) -> OpaquePointer {
+            EVP_MD_fetch(nil, name, nil) ?? fallback
+        }
+        sha256 = fetch("SHA2-256", fallback: EVP_sha256())
+        sha384 = fetch("SHA2-384", fallback: EVP_sha384())
+        sha512 = fetch("SHA2-512", fallback: EVP_sha512())
     }
 }
 
@@ -109,7 +137,7 @@ public enum ContentDigest {
         for algorithm in algorithms {
             guard let ctx = EVP_MD_CTX_new() else { throw SignServiceError.openSSL("cannot allocate a digest") }
             contexts.append((algorithm, ctx))
-            guard EVP_DigestInit_ex(ctx, algorithm.evp, nil) == 1 else {
+            guard EVP_DigestInit_ex(ctx, algorithm.fetched, nil) == 1 else {
                 throw SignServiceError.openSSL("cannot start \(algorithm.rawValue)")
             }
         }

@@ -30,11 +30,21 @@ public struct VerificationPolicy: Sendable {
 public final class SignatureVerifier: Sendable {
     private let policy: VerificationPolicy
     private let paths: CertificatePathValidator
-    private let pathCache = Mutex<[[UInt8]: CertificatePathValidator.Outcome]>([:])
+    private let certificates = CertificateCache()
+    private let intermediates: [CertificateRecord]
+    private let pathCache = Mutex<[Data: CertificatePathValidator.Outcome]>([:])
+    /// False sends every signature through OpenSSL's CMS parser (tests compare the paths).
+    let readsDERDirectly: Bool
 
-    public init(policy: VerificationPolicy) throws {
+    public convenience init(policy: VerificationPolicy) throws {
+        try self.init(policy: policy, readsDERDirectly: true)
+    }
+
+    init(policy: VerificationPolicy, readsDERDirectly: Bool) throws {
+        self.readsDERDirectly = readsDERDirectly
         self.policy = policy
         self.paths = try CertificatePathValidator(trustAnchors: policy.trustAnchors, crls: policy.crls)
+        self.intermediates = try policy.intermediates.map(certificates.record)
     }
 
     /// Where a detached signature's content is looked for when none is named:
@@ -50,63 +60,82 @@ public final class SignatureVerifier: Sendable {
     /// malformed files) are thrown so the caller can report them as such.
     public func verify(signatureAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
         let bytes = try FileIO.read(path)
-        let cms = try CMSContentInfo(encoded: bytes, source: path)
-        var resolvedContent: String?
-        if cms.isDetached {
-            guard let content = contentPath ?? Self.defaultContentPath(forSignatureAt: path) else {
-                throw SignServiceError(code: .fileNotFound,
-                                       reason: "\(path) is a detached signature: name the signed document with --content")
+        // DER SignedData with ECDSA or RSA PKCS#1 v1.5 signers (what signtool and most
+        // tools write) is read directly; anything else goes through OpenSSL's CMS parser.
+        if readsDERDirectly, let parsed = try? ParsedSignedData(bytes), parsed.eContentType == KnownOID.data,
+           !parsed.signerInfos.isEmpty, parsed.signerInfos.allSatisfy(\.isVerifiableHere) {
+            let content = try resolveContent(detached: parsed.eContent == nil, signature: path, explicit: contentPath)
+            let digests: [DigestAlgorithm: [UInt8]]
+            let algorithms = Set(parsed.signerInfos.compactMap(\.digestAlgorithm))
+            if let content {
+                digests = try ContentDigest.digests(ofFileAt: content, algorithms: algorithms)
+            } else {
+                digests = try parsed.bytes.withUnsafeBytes { raw in
+                    try ContentDigest.digests(of: UnsafeRawBufferPointer(rebasing: raw[parsed.eContent!]), algorithms: algorithms)
+                }
             }
-            guard FileIO.exists(content) else {
-                throw SignServiceError(code: .fileNotFound,
-                                       reason: "\(content): no such file (the document signed by \(path); use --content to name it)")
+            let embedded = try parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) }
+            let signatures = parsed.signerInfos.map {
+                validate($0, digests: digests, candidates: embedded + intermediates, eContentType: parsed.eContentType)
             }
-            resolvedContent = content
+            return ValidationReport(file: path, content: content, signatures: signatures)
         }
-        return try verify(cms, file: path, contentPath: resolvedContent)
-    }
 
-    func verify(_ cms: CMSContentInfo, file: String, contentPath: String?) throws -> ValidationReport {
+        let cms = try CMSContentInfo(encoded: bytes, source: path)
+        let content = try resolveContent(detached: cms.isDetached, signature: path, explicit: contentPath)
         let signerInfos = cms.signerInfos.map(SignerInfoView.init)
         guard !signerInfos.isEmpty else {
-            return .failure(file: file, content: contentPath, .formatFailure, error: "the signature contains no signer")
+            return .failure(file: path, content: content, .formatFailure, error: "the signature contains no signer")
         }
         let algorithms = Set(signerInfos.compactMap(\.digestAlgorithm))
         let digests: [DigestAlgorithm: [UInt8]]
-        if let contentPath {
-            digests = try ContentDigest.digests(ofFileAt: contentPath, algorithms: algorithms)
+        if let content {
+            digests = try ContentDigest.digests(ofFileAt: content, algorithms: algorithms)
         } else {
             digests = try cms.withEncapsulatedContent { try ContentDigest.digests(of: $0, algorithms: algorithms) } ?? [:]
         }
-        let embedded = cms.certificates
-        let candidates = embedded + policy.intermediates
-        let eContentType = OBJ_obj2nid(CMS_get0_eContentType(cms.pointer))
+        let embedded = try cms.certificates.map(certificates.record)
+        let eContentType = SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []
         let signatures = signerInfos.map {
-            validate($0, digests: digests, candidates: candidates, eContentType: eContentType)
+            validate($0, digests: digests, candidates: embedded + intermediates, eContentType: eContentType)
         }
-        return ValidationReport(file: file, content: contentPath, signatures: signatures)
+        return ValidationReport(file: path, content: content, signatures: signatures)
     }
 
-    private func validate(_ info: SignerInfoView, digests: [DigestAlgorithm: [UInt8]],
-                          candidates: [Certificate], eContentType: Int32) -> SignatureValidation {
+    /// The document a detached signature covers: `explicit`, or the signature's name
+    /// without `.p7s`. Nil for an enveloping signature.
+    private func resolveContent(detached: Bool, signature path: String, explicit: String?) throws -> String? {
+        guard detached else { return nil }
+        guard let content = explicit ?? Self.defaultContentPath(forSignatureAt: path) else {
+            throw SignServiceError(code: .fileNotFound,
+                                   reason: "\(path) is a detached signature: name the signed document with --content")
+        }
+        guard FileIO.exists(content) else {
+            throw SignServiceError(code: .fileNotFound,
+                                   reason: "\(content): no such file (the document signed by \(path); use --content to name it)")
+        }
+        return content
+    }
+
+    private func validate(_ info: some SignerEvidence, digests: [DigestAlgorithm: [UInt8]],
+                          candidates: [CertificateRecord], eContentType: [UInt8]) -> SignatureValidation {
         var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil,
-                                         signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithm?.rawValue ?? info.digestAlgorithmName,
+                                         signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithmName,
                                          signatureAlgorithm: info.signatureAlgorithmName, errors: [], warnings: [])
+        // The first cause of the worst indication names the sub-indication.
         func fail(_ indication: Indication, _ sub: SubIndication, _ message: String) {
-            if indication > result.indication || result.subIndication == nil && indication != .totalPassed {
-                if indication >= result.indication {
-                    result.indication = indication
-                    result.subIndication = sub
-                }
+            if result.subIndication == nil || indication > result.indication {
+                result.indication = indication
+                result.subIndication = sub
             }
             result.errors.append(message)
         }
 
-        guard let certificate = candidates.first(where: info.identifies) else {
+        guard let record = candidates.first(where: info.identifies) else {
             fail(.indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature and was not supplied")
             return result
         }
-        result.signer = SignerDescription(certificate)
+        result.signer = record.description
 
         // The signature itself: format, content digest, signature value.
         guard info.hasSignedAttributes else {
@@ -131,20 +160,20 @@ public final class SignatureVerifier: Sendable {
         } else {
             fail(.totalFailed, .formatFailure, "the message-digest signed attribute is missing")
         }
-        if !info.verifySignature(with: certificate) {
+        if !info.verifySignature(with: record) {
             fail(.totalFailed, .sigCryptoFailure, "the signature value does not verify with the signer's public key")
         }
-        switch info.signingCertificateMatches(certificate) {
+        switch info.signingCertificateMatches(record) {
         case nil: result.warnings.append("no signing-certificate attribute: the signer is identified by issuer and serial number only")
         case false?: fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute does not match the signer's certificate")
         case true?: break
         }
 
         // The signer's certificate and its path to a trust anchor.
-        if !certificate.keyUsagePermitsDocumentSigning {
+        if !record.certificate.keyUsagePermitsDocumentSigning {
             fail(.indeterminate, .chainConstraintsFailure, "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation")
         }
-        let outcome = pathOutcome(for: certificate, candidates: candidates)
+        let outcome = pathOutcome(for: record, candidates: candidates)
         result.warnings.append(contentsOf: outcome.warnings)
         if let fatal = outcome.fatal {
             fail(.indeterminate, fatal.subIndication, fatal.message)
@@ -165,11 +194,12 @@ public final class SignatureVerifier: Sendable {
         return result
     }
 
-    private func pathOutcome(for certificate: Certificate, candidates: [Certificate]) -> CertificatePathValidator.Outcome {
-        var key = certificate.derBytes
-        for candidate in candidates { key += candidate.derBytes }
+    /// Path validation, once per signer certificate and set of candidate intermediates.
+    private func pathOutcome(for record: CertificateRecord, candidates: [CertificateRecord]) -> CertificatePathValidator.Outcome {
+        var key = Data(record.fingerprint)
+        for candidate in candidates { key.append(contentsOf: candidate.fingerprint) }
         if let cached = pathCache.withLock({ $0[key] }) { return cached }
-        let outcome = paths.validate(certificate, untrusted: candidates, at: policy.validationTime)
+        let outcome = paths.validate(record.certificate, untrusted: candidates.map(\.certificate), at: policy.validationTime)
         pathCache.withLock { $0[key] = outcome }
         return outcome
     }

@@ -1,0 +1,105 @@
+internal import COpenSSL
+import Foundation
+import Synchronization
+
+/// A certificate with everything verification needs from it worked out once: its DER,
+/// the issuer and serial a SignerInfo names it by, its fingerprint, how a report describes
+/// it, and ready-to-use public-key verification contexts.
+///
+/// A batch of signatures by one official parses and prepares the certificate once.
+final class CertificateRecord: @unchecked Sendable {
+    // Everything is immutable after init except the context pool, guarded by poolLock.
+    let certificate: Certificate
+    let der: [UInt8]
+    let fingerprint: [UInt8]
+    let issuerName: [UInt8]
+    let serialNumber: [UInt8]
+    let subjectKeyIdentifier: [UInt8]?
+    let description: SignerDescription
+    private let poolLock = NSLock()
+    private var verifyContexts: [DigestAlgorithm: [OpaquePointer]] = [:]
+
+    init(_ certificate: Certificate, der: [UInt8]) throws {
+        self.certificate = certificate
+        self.der = der
+        self.fingerprint = try ContentDigest.digest(der, algorithm: .sha256)
+        self.issuerName = Self.encode { i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), &$0) }
+        if let serial = X509_get0_serialNumber(certificate.pointer) {
+            // The INTEGER's content octets, as they appear in an IssuerAndSerialNumber.
+            let full = Self.encode { i2d_ASN1_INTEGER(UnsafeMutablePointer(mutating: serial), &$0) }
+            var reader = DER.Reader(full)
+            self.serialNumber = (try? reader.read(DER.integer)).map { Array(full[$0.content]) } ?? []
+        } else {
+            self.serialNumber = []
+        }
+        if let keyID = X509_get0_subject_key_id(certificate.pointer) {
+            let length = Int(ASN1_STRING_length(keyID))
+            self.subjectKeyIdentifier = ASN1_STRING_get0_data(keyID).map { Array(UnsafeBufferPointer(start: $0, count: length)) }
+        } else {
+            self.subjectKeyIdentifier = nil
+        }
+        self.description = SignerDescription(certificate)
+    }
+
+    deinit {
+        for contexts in verifyContexts.values { for ctx in contexts { EVP_PKEY_CTX_free(ctx) } }
+    }
+
+    var isRSA: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_RSA } ?? false }
+    var isEC: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_EC } ?? false }
+
+    /// Verifies `signature` over `digest` (already hashed with `algorithm`) with this
+    /// certificate's key: ECDSA, or RSA PKCS#1 v1.5. Contexts are pooled so OpenSSL's
+    /// algorithm lookups happen once per key, not once per signature.
+    func verify(signature: ArraySlice<UInt8>, digest: [UInt8], algorithm: DigestAlgorithm) -> Bool {
+        let pooled = poolLock.withLock { verifyContexts[algorithm]?.popLast() }
+        guard let ctx = pooled ?? makeVerifyContext(algorithm) else { return false }
+        let result = signature.withUnsafeBufferPointer { sig in
+            EVP_PKEY_verify(ctx, sig.baseAddress, sig.count, digest, digest.count)
+        }
+        OpenSSLErrorQueue.clear()
+        poolLock.withLock { verifyContexts[algorithm, default: []].append(ctx) }
+        return result == 1
+    }
+
+    private func makeVerifyContext(_ algorithm: DigestAlgorithm) -> OpaquePointer? {
+        guard let key = X509_get0_pubkey(certificate.pointer),
+              let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key, nil) else { return nil }
+        guard EVP_PKEY_verify_init(ctx) == 1,
+              EVP_PKEY_CTX_set_signature_md(ctx, algorithm.fetched) == 1 else {
+            EVP_PKEY_CTX_free(ctx)
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        return ctx
+    }
+
+    private static func encode(_ body: (inout UnsafeMutablePointer<UInt8>?) -> Int32) -> [UInt8] {
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = body(&out)
+        guard length > 0, let out else { return [] }
+        defer { shim_OPENSSL_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+    }
+}
+
+/// Certificates seen so far, by the SHA-256 of their DER.
+final class CertificateCache: Sendable {
+    private let records = Mutex<[Data: CertificateRecord]>([:])
+
+    func record(der: ArraySlice<UInt8>) throws -> CertificateRecord {
+        let bytes = Array(der)
+        let key = Data(try ContentDigest.digest(bytes, algorithm: .sha256))
+        if let known = records.withLock({ $0[key] }) { return known }
+        let record = try CertificateRecord(Certificate(derEncoded: bytes), der: bytes)
+        return records.withLock { records in
+            if let raced = records[key] { return raced }
+            records[key] = record
+            return record
+        }
+    }
+
+    func record(_ certificate: Certificate) throws -> CertificateRecord {
+        try record(der: certificate.derBytes[...])
+    }
+}

@@ -1,0 +1,78 @@
+internal import COpenSSL
+import Foundation
+
+/// What validation needs to know about one SignerInfo, whoever parsed it: the DER reader
+/// of the fast path (`ParsedSignerInfo`) or OpenSSL's CMS code (`SignerInfoView`), which
+/// handles BER and RSA-PSS. Both feed the same checks in `SignatureVerifier`.
+protocol SignerEvidence {
+    var digestAlgorithm: DigestAlgorithm? { get }
+    var digestAlgorithmName: String { get }
+    var signatureAlgorithmName: String { get }
+    var hasSignedAttributes: Bool { get }
+    var messageDigest: [UInt8]? { get }
+    var signingTime: Date? { get }
+    /// Contents octets of the contentType attribute's OID; nil when absent.
+    var contentTypeAttribute: [UInt8]? { get }
+    /// DER of the signingCertificate (v1) and signingCertificateV2 attribute values.
+    var signingCertificateAttributes: (v1: [UInt8]?, v2: [UInt8]?) { get }
+    func identifies(_ record: CertificateRecord) -> Bool
+    func verifySignature(with record: CertificateRecord) -> Bool
+}
+
+extension SignerEvidence {
+    /// Checks signingCertificate / signingCertificateV2 (RFC 2634, RFC 5035) against the
+    /// certificate that verified the signature, with OpenSSL's ESS code. nil when the
+    /// signature carries neither attribute.
+    func signingCertificateMatches(_ record: CertificateRecord) -> Bool? {
+        let (v1, v2) = signingCertificateAttributes
+        if v1 == nil && v2 == nil { return nil }
+        var essV1: OpaquePointer?
+        var essV2: OpaquePointer?
+        defer {
+            if let essV1 { ESS_SIGNING_CERT_free(essV1) }
+            if let essV2 { ESS_SIGNING_CERT_V2_free(essV2) }
+        }
+        if let v2 {
+            essV2 = v2.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_ESS_SIGNING_CERT_V2(nil, &cursor, buffer.count)
+            }
+            if essV2 == nil { OpenSSLErrorQueue.clear(); return false }
+        }
+        if let v1 {
+            essV1 = v1.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_ESS_SIGNING_CERT(nil, &cursor, buffer.count)
+            }
+            if essV1 == nil { OpenSSLErrorQueue.clear(); return false }
+        }
+        guard let chain = shim_sk_X509_new_null() else { return false }
+        defer { shim_sk_X509_free(chain) }
+        _ = shim_sk_X509_push(chain, record.certificate.pointer)
+        let result = OSSL_ESS_check_signing_certs(essV1, essV2, chain, 1)
+        OpenSSLErrorQueue.clear()
+        return result > 0
+    }
+}
+
+/// Object identifiers the fast path recognises, as DER contents octets.
+enum KnownOID {
+    static let signedData: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
+    static let data: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01]
+    static let contentType: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03]
+    static let messageDigest: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04]
+    static let signingTime: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05]
+    static let signingCertificate: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x0C]
+    static let signingCertificateV2: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x2F]
+    static let sha256: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]
+    static let sha384: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02]
+    static let sha512: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03]
+    static let ecPublicKey: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]
+    static let ecdsaWithSHA256: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]
+    static let ecdsaWithSHA384: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03]
+    static let ecdsaWithSHA512: [UInt8] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04]
+    static let rsaEncryption: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
+    static let sha256WithRSA: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B]
+    static let sha384WithRSA: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0C]
+    static let sha512WithRSA: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0D]
+}
