@@ -123,8 +123,8 @@ struct Sign: TakesFileList {
 
     private func outputPath(for file: String) -> String {
         if let out { return out }
-        let name = (file as NSString).lastPathComponent + ".p7s"
-        if let outDir { return (outDir as NSString).appendingPathComponent(name) }
+        let name = (file.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? file) + ".p7s"
+        if let outDir { return outDir.hasSuffix("/") ? outDir + name : outDir + "/" + name }
         return file + ".p7s"
     }
 
