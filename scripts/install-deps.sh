@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the system packages signtool builds and tests with (Debian 12).
+# Always asks apt: a machine that happens to have a package must not hide a missing step.
+set -euo pipefail
+packages=(libssl-dev libsqlite3-dev libarchive-dev openssl pkg-config python3)
+if [ "$(id -u)" -eq 0 ]; then
+    run=()
+elif command -v sudo >/dev/null 2>&1; then
+    run=(sudo)
+else
+    echo "install-deps: run as root (or install sudo) to install: ${packages[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${run[@]}" apt-get update -qq
+"${run[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+echo "install-deps: ${packages[*]} installed"
