@@ -31,6 +31,15 @@ private_key = $PWD/issuing-ca.key
 crlnumber = \$dir/crlnumber
 default_md = sha256
 default_crl_days = 3650
+[ root ]
+dir = $work
+database = \$dir/root-index.txt
+new_certs_dir = \$dir
+certificate = $PWD/root-ca.pem
+private_key = $PWD/root-ca.key
+crlnumber = \$dir/root-crlnumber
+default_md = sha384
+default_crl_days = 3650
 [ req ]
 distinguished_name = dn
 utf8 = yes
@@ -62,7 +71,9 @@ authorityKeyIdentifier = keyid
 subjectAltName = email:samer.barni@moct.gov.sy
 CNF
 : > "$work/index.txt"
+: > "$work/root-index.txt"
 echo 1000 > "$work/crlnumber"
+echo 1000 > "$work/root-crlnumber"
 
 key() { # name algorithm-options...
     local name=$1; shift
@@ -101,6 +112,7 @@ openssl pkcs12 -export -inkey official-ar.key -passin env:CERTS_PASSPHRASE -in o
     -passout env:CERTS_PASSPHRASE -out official-ar.p12
 chmod 600 official-ar.p12
 openssl ca -config "$work/ca.cnf" -gencrl -passin env:CERTS_PASSPHRASE -out issuing-ca.crl.pem 2>/dev/null
+openssl ca -config "$work/ca.cnf" -name root -gencrl -passin env:CERTS_PASSPHRASE -out root-ca.crl.pem 2>/dev/null
 chmod 644 ./*.pem
 
 openssl verify -CAfile root-ca.pem -untrusted issuing-ca.pem official-en.pem official-ar.pem

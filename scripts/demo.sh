@@ -21,7 +21,7 @@ ls -l "$out/official.key"
 echo
 echo "== 2. Its certificate, issued by the test issuing CA in certs/ (TESTING ONLY)"
 openssl req -new -key "$out/official.key" -passin "file:$out/official.pass" -utf8 \
-    -subj "/C=SY/O=وزارة الاتصالات والتقانة/CN=سامر البرني" -out "$out/official.csr"
+    -subj "/C=SY/O=وزارة الصناعة/CN=ليلى الخطيب" -out "$out/official.csr"
 cat > "$out/official.ext" <<EXT
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, nonRepudiation
@@ -35,7 +35,7 @@ openssl x509 -req -in "$out/official.csr" -CA certs/issuing-ca.pem -CAkey certs/
 openssl x509 -in "$out/official.pem" -noout -subject -nameopt utf8,sep_comma_plus_space
 
 echo
-echo "== 3. The decision, signed (CAdES B-B, detached)"
+echo "== 3. The legal adviser signs the decision (CAdES B-B, detached)"
 cat > "$out/decision-17-2026.txt" <<'TEXT'
 الجمهورية العربية السورية
 وزارة الصناعة
@@ -46,13 +46,13 @@ TEXT
     --passphrase-file "$out/official.pass" "$out/decision-17-2026.txt"
 
 echo
-echo "== 4. A second official co-signs beside the first (--add-to)"
+echo "== 4. The minister co-signs beside her, from a PKCS#12 file (--add-to)"
 "$signtool" sign --p12 certs/official-ar.p12 --passphrase-file "$passphrase_file" \
     --add-to "$out/decision-17-2026.txt.p7s" "$out/decision-17-2026.txt"
 
 echo
 echo "== 5. A citizen verifies it (Arabic report)"
-"$signtool" verify --lang ar --trust certs/trust.pem --crl certs/issuing-ca.crl.pem "$out/decision-17-2026.txt.p7s"
+"$signtool" verify --lang ar --trust certs/trust.pem --crl certs/issuing-ca.crl.pem --crl certs/root-ca.crl.pem "$out/decision-17-2026.txt.p7s"
 
 echo "== 6. The same in English, as JSON for scripts, and OpenSSL's own opinion"
 "$signtool" verify --lang en --trust certs/trust.pem "$out/decision-17-2026.txt.p7s" | head -4

@@ -88,7 +88,9 @@ final class CertificatePathValidator: @unchecked Sendable {
                 let date = problem.depth < chain.count ? crls.lazy.compactMap { $0.revocationDate(of: chain[Int(problem.depth)]) }.first : nil
                 outcome.revocations.append((Int(problem.depth), subject, date))
             case X509_V_ERR_UNABLE_TO_GET_CRL:
-                if !crls.isEmpty { outcome.warnings.append("revocation status of \(subject) not checked: no CRL from its issuer was given") }
+                // A trust anchor is trusted as configured; nobody above it could revoke it.
+                let isAnchor = Int(problem.depth) == chain.count - 1
+                if !crls.isEmpty && !isAnchor { outcome.warnings.append("revocation status of \(subject) not checked: no CRL from its issuer was given") }
             case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID:
                 outcome.warnings.append("the CRL for \(subject) is outside its validity period: \(problem.text)")
             case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
