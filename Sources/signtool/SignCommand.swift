@@ -133,12 +133,13 @@ struct Sign: TakesFileList {
         if Set(outputs).count != outputs.count {
             throw ValidationError("two documents have the same name; their signatures would collide in --out-dir")
         }
+        let signer = try CAdESSigner(identity: identity, options: options)
         let progress = ProgressBar(total: files.count, label: "signing")
         let failures = Mutex<[(index: Int, error: SignServiceError)]>([])
         let replace = force
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             do {
-                let signature = try CAdES.sign(fileAt: files[index], with: identity, options: options)
+                let signature = try signer.sign(fileAt: files[index])
                 try FileIO.writeAtomically(signature, to: outputs[index], replace: replace)
             } catch let error as SignServiceError where error.code == .outputExists {
                 let hint = SignServiceError(code: .outputExists,

@@ -39,6 +39,11 @@ struct SigntoolToOpenSSLTests {
         for attribute in ["contentType", "messageDigest", "signingTime", "id-smime-aa-signingCertificateV2"] {
             #expect(dump.contains("object: \(attribute)"), "missing signed attribute \(attribute)")
         }
+        // OpenSSL re-encodes it to the very same bytes: the encoding is canonical DER.
+        let reencoded = try Shell.run("openssl", ["cms", "-cmsout", "-inform", "DER", "-outform", "DER",
+                                                  "-in", "decision.txt.p7s", "-out", "again.der"], in: work.url)
+        #expect(reencoded.status == 0)
+        #expect(try work.read("again.der") == work.read("decision.txt.p7s"))
         // Detached: no eContent.
         #expect(dump.contains("eContent: <ABSENT>"))
         if kind == "pss" { #expect(dump.contains("rsassaPss")) }

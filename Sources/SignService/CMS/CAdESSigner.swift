@@ -35,33 +35,10 @@ public struct SignatureOptions: Sendable {
 /// ```
 public enum CAdES {
     /// Signs the file at `path`, streaming it through the digest in 1 MiB chunks.
-    /// Returns the DER-encoded ContentInfo.
+    /// Returns the DER-encoded ContentInfo. For many files, make one `CAdESSigner`.
     public static func sign(fileAt path: String, with identity: SigningIdentity,
                             options: SignatureOptions = .init()) throws -> [UInt8] {
-        let digest = options.digest ?? identity.key.defaultDigest
-        try checkPSS(options, identity)
-        OpenSSLErrorQueue.clear()
-        var flags = UInt32(CMS_PARTIAL | CMS_BINARY)
-        if !options.attached { flags |= UInt32(CMS_DETACHED) }
-        guard let raw = CMS_sign(nil, nil, nil, nil, flags) else {
-            throw SignServiceError.openSSL("cannot create SignedData")
-        }
-        let cms = CMSContentInfo(takingOwnershipOf: raw)
-        _ = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options, reuseDigest: false)
-        try addCertificates(identity, to: cms)
-
-        // CMS_dataInit gives a chain of digest BIOs ending in a null sink (detached) or a
-        // memory BIO that becomes eContent (attached); CMS_dataFinal then signs.
-        guard let chain = CMS_dataInit(cms.pointer, nil) else {
-            throw SignServiceError.openSSL("cannot start the signature")
-        }
-        defer { BIO_free_all(chain) }
-        try stream(fileAt: path, into: chain)
-        _ = BIO_ctrl(chain, BIO_CTRL_FLUSH, 0, nil)
-        guard CMS_dataFinal(cms.pointer, chain) == 1 else {
-            throw SignServiceError.openSSL("signing failed")
-        }
-        return try cms.derBytes()
+        try CAdESSigner(identity: identity, options: options).sign(fileAt: path)
     }
 
     /// Adds a parallel SignerInfo to an existing signature of the same content (co-signing),
@@ -105,7 +82,7 @@ public enum CAdES {
             }
         }
 
-        _ = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options, reuseDigest: true)
+        try addSignerInfo(to: cms, identity: identity, digest: digest, options: options)
         try addCertificates(identity, to: cms)
         return try cms.derBytes()
     }
@@ -117,11 +94,12 @@ public enum CAdES {
         }
     }
 
+    /// Adds a SignerInfo that reuses the messageDigest of an existing signer with the same
+    /// digest algorithm (`CMS_REUSE_DIGEST`), and signs it.
     private static func addSignerInfo(to cms: CMSContentInfo, identity: SigningIdentity, digest: DigestAlgorithm,
-                                      options: SignatureOptions, reuseDigest: Bool) throws -> OpaquePointer {
-        var flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES)
+                                      options: SignatureOptions) throws {
+        var flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES | CMS_REUSE_DIGEST | CMS_PARTIAL)
         if options.rsaPSS { flags |= UInt32(CMS_KEY_PARAM) }
-        if reuseDigest { flags |= UInt32(CMS_REUSE_DIGEST | CMS_PARTIAL) }
         OpenSSLErrorQueue.clear()
         guard let si = CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer,
                                        digest.evp, flags) else {
@@ -133,18 +111,13 @@ public enum CAdES {
                   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0 else {
                 throw SignServiceError.openSSL("cannot select RSA-PSS")
             }
+            // OpenSSL records PSS parameters only when it hashes the content itself; a
+            // co-signature reuses the digest, so the identifier is set here.
+            try setPSSAlgorithmIdentifier(si, digest: digest)
         }
-        if reuseDigest {
-            if options.rsaPSS {
-                // OpenSSL only records PSS parameters when it hashes the content itself;
-                // a co-signature reuses the digest, so the identifier is set here.
-                try setPSSAlgorithmIdentifier(si, digest: digest)
-            }
-            guard CMS_SignerInfo_sign(si) == 1 else {
-                throw SignServiceError.openSSL("signing failed")
-            }
+        guard CMS_SignerInfo_sign(si) == 1 else {
+            throw SignServiceError.openSSL("signing failed")
         }
-        return si
     }
 
     /// Embeds the signer's certificate and chain, skipping any already present.
@@ -158,46 +131,9 @@ public enum CAdES {
         OpenSSLErrorQueue.clear()
     }
 
-    private static func stream(fileAt path: String, into bio: OpaquePointer) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileIO.openError(path) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SignServiceError.io("\(path): \(FileIO.errnoText())") }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw SignServiceError.malformed("\(path): is a directory") }
-        if info.st_size > ContentDigest.chunkSize { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
-        let size = max(4096, min(Int(info.st_size) + 1, ContentDigest.chunkSize))
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer, size)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SignServiceError.io("\(path): read failed: \(FileIO.errnoText())")
-            }
-            if n == 0 { break }
-            guard BIO_write(bio, buffer, Int32(n)) == Int32(n) else {
-                throw SignServiceError.openSSL("cannot digest \(path)")
-            }
-        }
-    }
-
-    /// RSASSA-PSS-params (RFC 4055) with MGF1 over the same hash and salt = hash length.
+    /// Sets the SignerInfo's signature algorithm to RSASSA-PSS with its parameters.
     private static func setPSSAlgorithmIdentifier(_ si: OpaquePointer, digest: DigestAlgorithm) throws {
-        let hashOID: [UInt8]
-        let salt: UInt8
-        switch digest {
-        case .sha256: hashOID = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]; salt = 32
-        case .sha384: hashOID = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02]; salt = 48
-        case .sha512: hashOID = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03]; salt = 64
-        }
-        let hashAlgorithm: [UInt8] = [0x30, 0x0D, 0x06, 0x09] + hashOID + [0x05, 0x00]
-        let mgf1OID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x08]
-        let mgf: [UInt8] = [0x30, UInt8(mgf1OID.count + hashAlgorithm.count)] + mgf1OID + hashAlgorithm
-        let body: [UInt8] = [0xA0, UInt8(hashAlgorithm.count)] + hashAlgorithm
-            + [0xA1, UInt8(mgf.count)] + mgf
-            + [0xA2, 0x03, 0x02, 0x01, salt]
-        let params: [UInt8] = [0x30, UInt8(body.count)] + body
+        let params = CAdESSignatureTemplate.pssParameters(digest)
         var algorithm: UnsafeMutablePointer<X509_ALGOR>?
         CMS_SignerInfo_get0_algs(si, nil, nil, nil, &algorithm)
         guard let algorithm, let sequence = ASN1_STRING_type_new(V_ASN1_SEQUENCE) else {
@@ -208,5 +144,29 @@ public enum CAdES {
             ASN1_STRING_free(sequence)
             throw SignServiceError.openSSL("cannot set the RSA-PSS parameters")
         }
+    }
+}
+
+/// Signs documents for one identity with one set of options; safe to use from many
+/// threads at once (a batch signs in parallel through one signer).
+public final class CAdESSigner: Sendable {
+    private let template: CAdESSignatureTemplate
+
+    public init(identity: SigningIdentity, options: SignatureOptions = .init()) throws {
+        template = try CAdESSignatureTemplate(identity: identity, options: options)
+    }
+
+    /// Signs the file at `path`: detached signatures hash it as a stream; enveloping ones
+    /// (which must carry it) read it whole.
+    public func sign(fileAt path: String, signingTime: Date = Date()) throws -> [UInt8] {
+        if template.options.attached {
+            let content = try FileIO.read(path, limit: 1 << 30)
+            return try content.withUnsafeBytes { raw in
+                let digest = try ContentDigest.digests(of: raw, algorithms: [template.digest])[template.digest]!
+                return try template.signature(contentDigest: digest, content: raw, signingTime: signingTime)
+            }
+        }
+        let digest = try ContentDigest.digests(ofFileAt: path, algorithms: [template.digest])[template.digest]!
+        return try template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
     }
 }

@@ -1,0 +1,153 @@
+internal import COpenSSL
+import Foundation
+
+/// Everything in a CAdES B-B signature that does not depend on the document, encoded once
+/// per signer: the signer identifier, algorithm identifiers, the certificates and the
+/// signingCertificateV2 attribute. Each document then costs one digest, one signature
+/// (both OpenSSL's) and the assembly of a few hundred bytes of DER.
+///
+/// ```
+/// ContentInfo ::= SEQUENCE { contentType id-signedData, content [0] EXPLICIT SignedData }
+/// SignedData ::= SEQUENCE { version 1, digestAlgorithms SET, encapContentInfo,
+///                           certificates [0] IMPLICIT SET OF Certificate, signerInfos SET }
+/// SignerInfo ::= SEQUENCE { version 1, sid IssuerAndSerialNumber, digestAlgorithm,
+///                           signedAttrs [0] IMPLICIT SET OF Attribute, signatureAlgorithm,
+///                           signature OCTET STRING }
+/// ```
+final class CAdESSignatureTemplate: @unchecked Sendable {
+    // Immutable after init except the pool of signing contexts, guarded by poolLock.
+    let identity: SigningIdentity
+    let digest: DigestAlgorithm
+    let options: SignatureOptions
+    private let digestAlgorithmID: [UInt8]
+    private let signatureAlgorithmID: [UInt8]
+    private let signerIdentifier: [UInt8]
+    private let certificateSet: [UInt8]
+    private let contentTypeAttribute: [UInt8]
+    private let signingCertificateAttribute: [UInt8]
+    private let poolLock = NSLock()
+    private var contexts: [OpaquePointer] = []
+
+    init(identity: SigningIdentity, options: SignatureOptions) throws {
+        if options.rsaPSS && !identity.key.isRSA {
+            throw SignServiceError(code: .unsupportedAlgorithm,
+                                   reason: "--pss needs an RSA key; this key is \(identity.key.algorithmDescription)")
+        }
+        let digest = options.digest ?? identity.key.defaultDigest
+        self.identity = identity
+        self.digest = digest
+        self.options = options
+        digestAlgorithmID = DERWriter.algorithm(digest.oid)
+        if identity.key.isRSA {
+            signatureAlgorithmID = options.rsaPSS
+                ? DERWriter.sequence(DERWriter.oid(KnownOID.rsassaPSS), Self.pssParameters(digest))
+                : DERWriter.algorithmWithNull(KnownOID.rsaEncryption)
+        } else {
+            signatureAlgorithmID = DERWriter.algorithm(digest.ecdsaOID)
+        }
+        let signer = try CertificateRecord(identity.certificate, der: identity.certificate.derBytes)
+        signerIdentifier = DERWriter.sequence(signer.issuerName, DERWriter.tlv(DER.integer, signer.serialNumber))
+        certificateSet = DERWriter.setOf(([identity.certificate] + identity.chain).map(\.derBytes), tag: 0xA0)
+        contentTypeAttribute = DERWriter.sequence(DERWriter.oid(KnownOID.contentType),
+                                                  DERWriter.setOf([DERWriter.oid(KnownOID.data)]))
+        // OpenSSL's ESS code builds the ESSCertIDv2 (hash of the certificate, issuer and serial).
+        OpenSSLErrorQueue.clear()
+        guard let ess = OSSL_ESS_signing_cert_v2_new_init(digest.fetched, identity.certificate.pointer, nil, 1) else {
+            throw SignServiceError.openSSL("cannot build the signing-certificate attribute")
+        }
+        defer { ESS_SIGNING_CERT_V2_free(ess) }
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_ESS_SIGNING_CERT_V2(ess, &out)
+        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the signing-certificate attribute") }
+        let essDER = Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        shim_OPENSSL_free(out)
+        signingCertificateAttribute = DERWriter.sequence(DERWriter.oid(KnownOID.signingCertificateV2),
+                                                         DERWriter.setOf([essDER]))
+    }
+
+    deinit { for ctx in contexts { EVP_PKEY_CTX_free(ctx) } }
+
+    /// The DER ContentInfo signing content with `contentDigest`; `content` is embedded when
+    /// the signature is enveloping.
+    func signature(contentDigest: [UInt8], content: UnsafeRawBufferPointer?, signingTime: Date) throws -> [UInt8] {
+        let messageDigest = DERWriter.sequence(DERWriter.oid(KnownOID.messageDigest),
+                                               DERWriter.setOf([DERWriter.octetString(contentDigest)]))
+        let time = DERWriter.sequence(DERWriter.oid(KnownOID.signingTime),
+                                      DERWriter.setOf([DERWriter.time(Int(signingTime.timeIntervalSince1970))]))
+        let attributes = [contentTypeAttribute, time, messageDigest, signingCertificateAttribute]
+        // What is signed is the DER of the attributes as a SET OF (RFC 5652 section 5.4);
+        // the SignerInfo carries the same bytes under the [0] IMPLICIT tag.
+        var signedAttributes = DERWriter.setOf(attributes)
+        let value = try sign(try ContentDigest.digest(signedAttributes, algorithm: digest))
+        signedAttributes[0] = 0xA0
+        let signerInfo = DERWriter.sequence(DERWriter.smallInteger(1), signerIdentifier, digestAlgorithmID,
+                                            signedAttributes, signatureAlgorithmID, DERWriter.octetString(value))
+        var encapsulated = DERWriter.oid(KnownOID.data)
+        if let content {
+            encapsulated += DERWriter.tlv(0xA0, DERWriter.octetString(Array(content)))
+        }
+        let signedData = DERWriter.sequence(DERWriter.smallInteger(1), DERWriter.setOf([digestAlgorithmID]),
+                                            DERWriter.sequence(encapsulated), certificateSet,
+                                            DERWriter.setOf([signerInfo]))
+        return DERWriter.sequence(DERWriter.oid(KnownOID.signedData), DERWriter.tlv(0xA0, signedData))
+    }
+
+    /// Signs a digest with the identity's key. Contexts are pooled so that OpenSSL's
+    /// algorithm lookups (and their locks) happen once per thread, not once per document.
+    private func sign(_ hash: [UInt8]) throws -> [UInt8] {
+        let pooled = poolLock.withLock { contexts.popLast() }
+        guard let ctx = try pooled ?? makeContext() else { throw SignServiceError.openSSL("cannot start signing") }
+        defer { poolLock.withLock { contexts.append(ctx) } }
+        var length = 0
+        OpenSSLErrorQueue.clear()
+        guard EVP_PKEY_sign(ctx, nil, &length, hash, hash.count) == 1 else { throw SignServiceError.openSSL("signing failed") }
+        var signature = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_sign(ctx, &signature, &length, hash, hash.count) == 1 else {
+            throw SignServiceError.openSSL("signing failed")
+        }
+        return Array(signature.prefix(length))
+    }
+
+    private func makeContext() throws -> OpaquePointer? {
+        OpenSSLErrorQueue.clear()
+        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, identity.key.pointer, nil) else { return nil }
+        var ok = EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_CTX_set_signature_md(ctx, digest.fetched) == 1
+        if ok && options.rsaPSS {
+            ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1
+                && EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1
+                && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, digest.fetched) == 1
+        }
+        guard ok else {
+            EVP_PKEY_CTX_free(ctx)
+            throw SignServiceError.openSSL("cannot prepare the \(identity.key.algorithmDescription) key for signing")
+        }
+        return ctx
+    }
+
+    /// RSASSA-PSS-params (RFC 4055): the hash, MGF1 with the same hash, salt = hash length.
+    static func pssParameters(_ digest: DigestAlgorithm) -> [UInt8] {
+        let hash = DERWriter.algorithm(digest.oid)
+        let mgf = DERWriter.sequence(DERWriter.oid(KnownOID.mgf1), hash)
+        let salt: UInt8 = digest == .sha256 ? 32 : digest == .sha384 ? 48 : 64
+        return DERWriter.sequence(DERWriter.tlv(0xA0, hash), DERWriter.tlv(0xA1, mgf),
+                                  DERWriter.tlv(0xA2, DERWriter.smallInteger(salt)))
+    }
+}
+
+extension DigestAlgorithm {
+    var oid: [UInt8] {
+        switch self {
+        case .sha256: return KnownOID.sha256
+        case .sha384: return KnownOID.sha384
+        case .sha512: return KnownOID.sha512
+        }
+    }
+
+    var ecdsaOID: [UInt8] {
+        switch self {
+        case .sha256: return KnownOID.ecdsaWithSHA256
+        case .sha384: return KnownOID.ecdsaWithSHA384
+        case .sha512: return KnownOID.ecdsaWithSHA512
+        }
+    }
+}
