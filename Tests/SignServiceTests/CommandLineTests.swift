@@ -35,6 +35,33 @@ struct CommandLineTests {
         #expect(json.stdout.contains("\"subIndication\":\"FORMAT_FAILURE\""))
     }
 
+    @Test("damaged keys, certificates and PKCS#12 files exit 65, not as a wrong passphrase")
+    func malformedCredentials() throws {
+        let signer = try pki.issue("s", subject: "/CN=S")
+        try Shell.openssl(["pkcs8", "-topk8", "-in", signer.key, "-out", "enc.key", "-passout", "pass:secret",
+                           "-v2", "aes-256-cbc"], in: work.url)
+        let key = try work.read("enc.key")
+        try work.write("truncated.key", bytes: Array(key.prefix(key.count * 2 / 3)))
+        try work.write("pass.txt", "secret\n")
+        let truncatedKey = try Shell.signtool(["sign", "--key", "truncated.key", "--cert", signer.cert,
+                                               "--passphrase-file", "pass.txt", "doc.txt"], in: work.url)
+        #expect(truncatedKey.status == 65, "\(truncatedKey.stderr)")
+        #expect(truncatedKey.stderr.contains("damaged"))
+        #expect(isOneLine(truncatedKey.stderr))
+
+        let pem = String(decoding: try Data(contentsOf: URL(fileURLWithPath: signer.cert)), as: UTF8.self)
+        try work.write("truncated.pem", String(pem.prefix(pem.count / 2)))
+        let truncatedCert = try Shell.signtool(["sign", "--key", signer.key, "--cert", "truncated.pem", "doc.txt"], in: work.url)
+        #expect(truncatedCert.status == 65, "\(truncatedCert.stderr)")
+        #expect(isOneLine(truncatedCert.stderr))
+
+        try work.write("garbage.p12", "not a pkcs12 file")
+        let garbage = try Shell.signtool(["sign", "--p12", "garbage.p12", "--passphrase-file", "pass.txt", "doc.txt"], in: work.url)
+        #expect(garbage.status == 65)
+        #expect(isOneLine(garbage.stderr))
+        #expect(!work.exists("doc.txt.p7s"))
+    }
+
     @Test("a missing signature or document exits 66 and names the file")
     func missingFiles() throws {
         let missing = try Shell.signtool(["verify", "--trust", pki.root, "nothing.p7s"], in: work.url)

@@ -99,6 +99,23 @@ struct OpenSSLToSigntoolTests {
         #expect(warnings.contains { $0.contains("revocation status not checked") })
     }
 
+    @Test("a signer revoked after signing, with no proof of the signing time, is INDETERMINATE / REVOKED_NO_POE; DER inputs work")
+    func revokedAfterSigning() throws {
+        let signer = try pki.issue("later", subject: "/CN=Official Revoked Later")
+        try opensslSign(key: signer.key, cert: signer.cert, output: "decision.txt.p7s", attached: false)
+        // CRL revocation times have one-second resolution: make "after" unambiguous.
+        Thread.sleep(forTimeInterval: 1.1)
+        try pki.revoke("later", reason: "superseded")
+        try Shell.openssl(["x509", "-in", pki.root, "-outform", "DER", "-out", "root.der"], in: work.url)
+        try Shell.openssl(["crl", "-in", pki.crl, "-outform", "DER", "-out", "issuing.crl.der"], in: work.url)
+        let result = try Shell.signtool(["verify", "--json", "--trust", "root.der", "--crl", "issuing.crl.der",
+                                         "decision.txt.p7s"], in: work.url)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(result.status == 2, "\(result.stdout) \(result.stderr)")
+        #expect(report["indication"] as? String == "INDETERMINATE")
+        #expect(report["subIndication"] as? String == "REVOKED_NO_POE")
+    }
+
     @Test("a good signer checked against a CRL that does not list it passes")
     func goodSignerWithCRL() throws {
         let signer = try pki.issue("good", subject: "/CN=Serving Official")

@@ -109,8 +109,12 @@ public final class PrivateKey: @unchecked Sendable {
             }
         }
         guard let key else {
+            OpenSSLErrorQueue.clear()
             if encrypted {
-                OpenSSLErrorQueue.clear()
+                // A damaged file must not be blamed on the passphrase.
+                guard isIntactEncryptedKey(bytes) else {
+                    throw SignServiceError.malformed("\(source): the encrypted key is damaged or truncated")
+                }
                 throw SignServiceError(code: .wrongPassphrase, reason: "\(source): wrong passphrase for the encrypted key")
             }
             throw SignServiceError.openSSL("\(source): not a private key in PEM or DER form", code: .malformedInput)
@@ -119,6 +123,31 @@ public final class PrivateKey: @unchecked Sendable {
         let result = PrivateKey(takingOwnershipOf: key)
         try result.checkSupported()
         return result
+    }
+
+    /// Whether an encrypted PEM key is intact: its armour and base64 decode and, for
+    /// PKCS#8, the EncryptedPrivateKeyInfo structure parses. Only then can a failure to
+    /// load it be put down to the passphrase.
+    private static func isIntactEncryptedKey(_ bytes: [UInt8]) -> Bool {
+        let intact: Bool = (try? MemoryBIO.reading(bytes) { bio -> Bool in
+            var name: UnsafeMutablePointer<CChar>?
+            var header: UnsafeMutablePointer<CChar>?
+            var data: UnsafeMutablePointer<UInt8>?
+            var length = 0
+            guard PEM_read_bio(bio, &name, &header, &data, &length) == 1 else { return false }
+            defer {
+                shim_OPENSSL_free(name)
+                shim_OPENSSL_free(header)
+                shim_OPENSSL_free(data)
+            }
+            guard let name, String(cString: name) == "ENCRYPTED PRIVATE KEY" else { return true }
+            var cursor: UnsafePointer<UInt8>? = UnsafePointer(data)
+            guard let info = d2i_X509_SIG(nil, &cursor, length) else { return false }
+            X509_SIG_free(info)
+            return cursor == UnsafePointer(data).map { $0 + length }
+        }) ?? false
+        OpenSSLErrorQueue.clear()
+        return intact
     }
 
     /// PKCS#8 PEM, encrypted with AES-256-CBC (PBES2/PBKDF2) unless `passphrase` is nil.
