@@ -12,9 +12,10 @@ struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a private key, written as encrypted PKCS#8 PEM with mode 0600.",
             discussion: """
-                The passphrase comes from --passphrase-file, SIGNTOOL_PASSPHRASE, or is asked twice
-                on the terminal. An existing file is never overwritten. An unencrypted key is
-                written only when --no-passphrase is given.
+                The passphrase comes from --passphrase-file, SIGNTOOL_PASSPHRASE,
+                or is asked twice on the terminal. An existing file is never
+                overwritten. An unencrypted key is written only with
+                --no-passphrase.
 
                 Example:
                   signtool key generate --algorithm p256 --out official.key

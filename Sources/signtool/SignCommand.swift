@@ -7,17 +7,19 @@ struct Sign: TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Sign documents: CAdES B-B, CMS SignedData in DER.",
         discussion: """
-            Writes FILE.p7s next to each FILE (a detached signature) unless --out or --out-dir says
-            otherwise; --attached puts the document inside the signature instead. Existing outputs
-            are never overwritten without --force. Many files are signed in parallel on all cores.
+            Writes FILE.p7s next to each FILE (a detached signature) unless --out
+            or --out-dir says otherwise; --attached puts the document inside the
+            signature instead. Existing outputs are never overwritten without
+            --force. Many files are signed in parallel on all cores.
 
-            The key's passphrase comes from --passphrase-file, the SIGNTOOL_PASSPHRASE variable, or
-            a prompt on the terminal.
+            The key's passphrase comes from --passphrase-file, the
+            SIGNTOOL_PASSPHRASE variable, or a prompt on the terminal.
 
             Examples:
-              signtool sign --key me.key --cert me.pem --chain ca-chain.pem decision.pdf
+              signtool sign --key me.key --cert me.pem --chain chain.pem d.pdf
               signtool sign --p12 me.p12 --out-dir signed/ *.pdf
-              signtool sign --key minister.key --cert minister.pem --add-to decision.pdf.p7s decision.pdf
+              signtool sign --key minister.key --cert minister.pem \\
+                  --add-to d.pdf.p7s d.pdf
             """
     )
 

@@ -7,21 +7,24 @@ struct Verify: TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Verify signatures and report TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.",
         discussion: """
-            Checks, for every signer: the document's digest, the signature value, the signed
-            attributes (content type, message digest, signing certificate), and the signer's
-            certificate: its path to a root given with --trust (validity, basic constraints,
-            path length, key usage), and revocation against the CRLs given with --crl.
+            Checks, for every signer: the document's digest, the signature value,
+            the signed attributes (content type, message digest, signing
+            certificate), and the signer's certificate: its path to a root given
+            with --trust (validity, basic constraints, path length, key usage)
+            and its revocation against the CRLs given with --crl.
 
-            A detached FILE.p7s is checked against FILE unless --content names the document.
-            Several signatures are checked in parallel; with --json each gives one JSON object
-            on its own line, and the exit status is the worst among them.
+            A detached FILE.p7s is checked against FILE unless --content names
+            the document. Several signatures are checked in parallel; with
+            --json each gives one JSON object on its own line, and the exit
+            status is the worst among them.
 
-            Exit status: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 65 malformed
-            signature or certificate, 66 file not found, 64 usage error.
+            Exit status: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE,
+            64 usage error, 65 malformed signature, certificate or CRL,
+            66 file not found.
 
             Examples:
               signtool verify --trust root.pem decision.pdf.p7s
-              signtool verify --trust root.pem --crl ca.crl --lang ar decision.pdf.p7s
+              signtool verify --trust root.pem --crl ca.crl --lang ar d.pdf.p7s
               signtool verify --trust root.pem --json signed/*.p7s
             """
     )
