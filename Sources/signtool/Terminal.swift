@@ -17,10 +17,12 @@ enum Terminal {
         guard tcgetattr(fd, &saved) == 0 else { return nil }
         var silent = saved
         silent.c_lflag &= ~tcflag_t(ECHO)
+        // Echo goes off before the prompt appears, so a fast typist's answer is neither
+        // echoed nor discarded.
+        _ = tcsetattr(fd, TCSANOW, &silent)
         _ = write(fd, prompt, prompt.utf8.count)
-        _ = tcsetattr(fd, TCSAFLUSH, &silent)
         defer {
-            _ = tcsetattr(fd, TCSAFLUSH, &saved)
+            _ = tcsetattr(fd, TCSANOW, &saved)
             _ = write(fd, "\n", 1)
         }
         var bytes: [UInt8] = []

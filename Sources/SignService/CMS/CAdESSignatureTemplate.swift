@@ -15,7 +15,7 @@ import Foundation
 ///                           signature OCTET STRING }
 /// ```
 final class CAdESSignatureTemplate: @unchecked Sendable {
-    // Immutable after init except the pool of signing contexts, guarded by poolLock.
+    // Immutable after init; the context pool synchronises itself.
     let identity: SigningIdentity
     let digest: DigestAlgorithm
     let options: SignatureOptions
@@ -25,8 +25,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private let certificateSet: [UInt8]
     private let contentTypeAttribute: [UInt8]
     private let signingCertificateAttribute: [UInt8]
-    private let poolLock = NSLock()
-    private var contexts: [OpaquePointer] = []
+    private let contexts: KeyContextPool
 
     init(identity: SigningIdentity, options: SignatureOptions) throws {
         if options.rsaPSS && !identity.key.isRSA {
@@ -37,6 +36,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         self.identity = identity
         self.digest = digest
         self.options = options
+        contexts = KeyContextPool { try Self.signingContext(identity.key, digest: digest, pss: options.rsaPSS) }
         digestAlgorithmID = DERWriter.algorithm(digest.oid)
         if identity.key.isRSA {
             signatureAlgorithmID = options.rsaPSS
@@ -65,8 +65,6 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
                                                          DERWriter.setOf([essDER]))
     }
 
-    deinit { for ctx in contexts { EVP_PKEY_CTX_free(ctx) } }
-
     /// The DER ContentInfo signing content with `contentDigest`; `content` is embedded when
     /// the signature is enveloping.
     func signature(contentDigest: [UInt8], content: UnsafeRawBufferPointer?, signingTime: Date) throws -> [UInt8] {
@@ -92,34 +90,36 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         return DERWriter.sequence(DERWriter.oid(KnownOID.signedData), DERWriter.tlv(0xA0, signedData))
     }
 
-    /// Signs a digest with the identity's key. Contexts are pooled so that OpenSSL's
-    /// algorithm lookups (and their locks) happen once per thread, not once per document.
+    /// Signs a digest with the identity's key.
     private func sign(_ hash: [UInt8]) throws -> [UInt8] {
-        let pooled = poolLock.withLock { contexts.popLast() }
-        guard let ctx = try pooled ?? makeContext() else { throw SignServiceError.openSSL("cannot start signing") }
-        defer { poolLock.withLock { contexts.append(ctx) } }
-        var length = 0
-        OpenSSLErrorQueue.clear()
-        guard EVP_PKEY_sign(ctx, nil, &length, hash, hash.count) == 1 else { throw SignServiceError.openSSL("signing failed") }
-        var signature = [UInt8](repeating: 0, count: length)
-        guard EVP_PKEY_sign(ctx, &signature, &length, hash, hash.count) == 1 else {
-            throw SignServiceError.openSSL("signing failed")
+        try contexts.withContext { ctx in
+            var length = 0
+            OpenSSLErrorQueue.clear()
+            guard EVP_PKEY_sign(ctx, nil, &length, hash, hash.count) == 1 else {
+                throw SignServiceError.openSSL("signing failed")
+            }
+            var signature = [UInt8](repeating: 0, count: length)
+            guard EVP_PKEY_sign(ctx, &signature, &length, hash, hash.count) == 1 else {
+                throw SignServiceError.openSSL("signing failed")
+            }
+            return Array(signature.prefix(length))
         }
-        return Array(signature.prefix(length))
     }
 
-    private func makeContext() throws -> OpaquePointer? {
+    private static func signingContext(_ key: PrivateKey, digest: DigestAlgorithm, pss: Bool) throws -> OpaquePointer {
         OpenSSLErrorQueue.clear()
-        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, identity.key.pointer, nil) else { return nil }
+        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil) else {
+            throw SignServiceError.openSSL("cannot prepare the \(key.algorithmDescription) key for signing")
+        }
         var ok = EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_CTX_set_signature_md(ctx, digest.fetched) == 1
-        if ok && options.rsaPSS {
+        if ok && pss {
             ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1
                 && EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1
                 && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, digest.fetched) == 1
         }
         guard ok else {
             EVP_PKEY_CTX_free(ctx)
-            throw SignServiceError.openSSL("cannot prepare the \(identity.key.algorithmDescription) key for signing")
+            throw SignServiceError.openSSL("cannot prepare the \(key.algorithmDescription) key for signing")
         }
         return ctx
     }

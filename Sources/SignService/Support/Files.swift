@@ -11,6 +11,9 @@ public enum FileIO {
     /// Linux's AT_EMPTY_PATH, also not imported.
     private static let emptyPathFlag: Int32 = 0x1000
 
+    /// The largest signature file read: an enveloping signature carries its document.
+    public static let maximumSignatureSize = (1 << 30) + (16 << 20)
+
     /// Reads a whole (small) file: signatures, certificates, keys, CRLs.
     public static func read(_ path: String, limit: Int = 256 << 20) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

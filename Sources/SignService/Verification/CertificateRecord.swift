@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// A batch of signatures by one official parses and prepares the certificate once.
 final class CertificateRecord: @unchecked Sendable {
-    // Everything is immutable after init except the context pool, guarded by poolLock.
+    // Immutable after init; the context pools synchronise themselves.
     let certificate: Certificate
     let der: [UInt8]
     let fingerprint: [UInt8]
@@ -16,8 +16,7 @@ final class CertificateRecord: @unchecked Sendable {
     let serialNumber: [UInt8]
     let subjectKeyIdentifier: [UInt8]?
     let description: SignerDescription
-    private let poolLock = NSLock()
-    private var verifyContexts: [DigestAlgorithm: [OpaquePointer]] = [:]
+    private let verifyContexts: [DigestAlgorithm: KeyContextPool]
 
     init(_ certificate: Certificate, der: [UInt8]) throws {
         self.certificate = certificate
@@ -39,37 +38,36 @@ final class CertificateRecord: @unchecked Sendable {
             self.subjectKeyIdentifier = nil
         }
         self.description = SignerDescription(certificate)
-    }
-
-    deinit {
-        for contexts in verifyContexts.values { for ctx in contexts { EVP_PKEY_CTX_free(ctx) } }
+        var pools: [DigestAlgorithm: KeyContextPool] = [:]
+        for algorithm in DigestAlgorithm.allCases {
+            pools[algorithm] = KeyContextPool { try Self.verifyContext(certificate, algorithm) }
+        }
+        self.verifyContexts = pools
     }
 
     var isRSA: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_RSA } ?? false }
     var isEC: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_EC } ?? false }
 
     /// Verifies `signature` over `digest` (already hashed with `algorithm`) with this
-    /// certificate's key: ECDSA, or RSA PKCS#1 v1.5. Contexts are pooled so OpenSSL's
-    /// algorithm lookups happen once per key, not once per signature.
+    /// certificate's key: ECDSA, or RSA PKCS#1 v1.5.
     func verify(signature: ArraySlice<UInt8>, digest: [UInt8], algorithm: DigestAlgorithm) -> Bool {
-        let pooled = poolLock.withLock { verifyContexts[algorithm]?.popLast() }
-        guard let ctx = pooled ?? makeVerifyContext(algorithm) else { return false }
-        let result = signature.withUnsafeBufferPointer { sig in
-            EVP_PKEY_verify(ctx, sig.baseAddress, sig.count, digest, digest.count)
+        let result = try? verifyContexts[algorithm]!.withContext { ctx in
+            signature.withUnsafeBufferPointer { sig in
+                EVP_PKEY_verify(ctx, sig.baseAddress, sig.count, digest, digest.count)
+            }
         }
         OpenSSLErrorQueue.clear()
-        poolLock.withLock { verifyContexts[algorithm, default: []].append(ctx) }
         return result == 1
     }
 
-    private func makeVerifyContext(_ algorithm: DigestAlgorithm) -> OpaquePointer? {
+    private static func verifyContext(_ certificate: Certificate, _ algorithm: DigestAlgorithm) throws -> OpaquePointer {
         guard let key = X509_get0_pubkey(certificate.pointer),
-              let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key, nil) else { return nil }
-        guard EVP_PKEY_verify_init(ctx) == 1,
-              EVP_PKEY_CTX_set_signature_md(ctx, algorithm.fetched) == 1 else {
+              let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key, nil) else {
+            throw SignServiceError.openSSL("cannot use the public key of \(certificate.subject)")
+        }
+        guard EVP_PKEY_verify_init(ctx) == 1, EVP_PKEY_CTX_set_signature_md(ctx, algorithm.fetched) == 1 else {
             EVP_PKEY_CTX_free(ctx)
-            OpenSSLErrorQueue.clear()
-            return nil
+            throw SignServiceError.openSSL("cannot use the public key of \(certificate.subject)")
         }
         return ctx
     }

@@ -59,47 +59,44 @@ public final class SignatureVerifier: Sendable {
     /// Validates the signature file at `path`. Input problems (missing, unreadable or
     /// malformed files) are thrown so the caller can report them as such.
     public func verify(signatureAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
-        let bytes = try FileIO.read(path)
+        let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         // DER SignedData with ECDSA or RSA PKCS#1 v1.5 signers (what signtool and most
         // tools write) is read directly; anything else goes through OpenSSL's CMS parser.
         if readsDERDirectly, let parsed = try? ParsedSignedData(bytes), parsed.eContentType == KnownOID.data,
            !parsed.signerInfos.isEmpty, parsed.signerInfos.allSatisfy(\.isVerifiableHere) {
             let content = try resolveContent(detached: parsed.eContent == nil, signature: path, explicit: contentPath)
-            let digests: [DigestAlgorithm: [UInt8]]
-            let algorithms = Set(parsed.signerInfos.compactMap(\.digestAlgorithm))
-            if let content {
-                digests = try ContentDigest.digests(ofFileAt: content, algorithms: algorithms)
-            } else {
-                digests = try parsed.bytes.withUnsafeBytes { raw in
+            return try report(file: path, content: content, signers: parsed.signerInfos,
+                              embedded: parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) },
+                              eContentType: parsed.eContentType) { algorithms in
+                try parsed.bytes.withUnsafeBytes { raw in
                     try ContentDigest.digests(of: UnsafeRawBufferPointer(rebasing: raw[parsed.eContent!]), algorithms: algorithms)
                 }
             }
-            let embedded = try parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) }
-            let signatures = parsed.signerInfos.map {
-                validate($0, digests: digests, candidates: embedded + intermediates, eContentType: parsed.eContentType)
-            }
-            return ValidationReport(file: path, content: content, signatures: signatures)
         }
 
         let cms = try CMSContentInfo(encoded: bytes, source: path)
         let content = try resolveContent(detached: cms.isDetached, signature: path, explicit: contentPath)
-        let signerInfos = cms.signerInfos.map(SignerInfoView.init)
-        guard !signerInfos.isEmpty else {
-            return .failure(file: path, content: content, .formatFailure, error: "the signature contains no signer")
+        return try report(file: path, content: content, signers: cms.signerInfos.map(SignerInfoView.init),
+                          embedded: cms.certificates.map(certificates.record),
+                          eContentType: SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []) { algorithms in
+            try cms.withEncapsulatedContent { try ContentDigest.digests(of: $0, algorithms: algorithms) } ?? [:]
         }
-        let algorithms = Set(signerInfos.compactMap(\.digestAlgorithm))
-        let digests: [DigestAlgorithm: [UInt8]]
-        if let content {
-            digests = try ContentDigest.digests(ofFileAt: content, algorithms: algorithms)
-        } else {
-            digests = try cms.withEncapsulatedContent { try ContentDigest.digests(of: $0, algorithms: algorithms) } ?? [:]
+    }
+
+    /// Digests the content once per digest algorithm in use, then validates every signer.
+    private func report(file: String, content: String?, signers: [some SignerEvidence], embedded: [CertificateRecord],
+                        eContentType: [UInt8],
+                        encapsulatedDigests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]]) throws -> ValidationReport {
+        guard !signers.isEmpty else {
+            return .failure(file: file, content: content, .formatFailure, error: "the signature contains no signer")
         }
-        let embedded = try cms.certificates.map(certificates.record)
-        let eContentType = SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []
-        let signatures = signerInfos.map {
+        let algorithms = Set(signers.compactMap(\.digestAlgorithm))
+        let digests = try content.map { try ContentDigest.digests(ofFileAt: $0, algorithms: algorithms) }
+            ?? encapsulatedDigests(algorithms)
+        let signatures = signers.map {
             validate($0, digests: digests, candidates: embedded + intermediates, eContentType: eContentType)
         }
-        return ValidationReport(file: path, content: content, signatures: signatures)
+        return ValidationReport(file: file, content: content, signatures: signatures)
     }
 
     /// The document a detached signature covers: `explicit`, or the signature's name

@@ -11,6 +11,10 @@ enum PseudoTerminal {
             pid, fd = pty.fork()
             if pid == 0:
                 os.execv(args[0], args)
+            import signal
+            def give_up(*_):
+                os.kill(pid, signal.SIGKILL)
+            signal.signal(signal.SIGALRM, give_up); signal.alarm(60)
             seen = b""; answered = 0
             while True:
                 try:
