@@ -136,7 +136,7 @@ struct Sign: TakesFileList {
             throw ValidationError("two documents have the same name; their signatures would collide in --out-dir")
         }
         let signer = try CAdESSigner(identity: identity, options: options)
-        let progress = ProgressBar(total: files.count, label: "signing")
+        let progress = ProgressBar(total: files.count)
         let failures = Mutex<[(index: Int, error: SignServiceError)]>([])
         let replace = force
         DispatchQueue.concurrentPerform(iterations: files.count) { index in

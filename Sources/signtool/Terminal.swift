@@ -69,7 +69,7 @@ final class ProgressBar: Sendable {
     private let enabled: Bool
     private let state = Mutex<(done: Int, lastDraw: UInt64)>((0, 0))
 
-    init(total: Int, label: String) {
+    init(total: Int) {
         self.total = total
         self.enabled = total > 1 && Terminal.stderrIsTerminal
     }

@@ -28,10 +28,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private let contexts: KeyContextPool
 
     init(identity: SigningIdentity, options: SignatureOptions) throws {
-        if options.rsaPSS && !identity.key.isRSA {
-            throw SignServiceError(code: .unsupportedAlgorithm,
-                                   reason: "--pss needs an RSA key; this key is \(identity.key.algorithmDescription)")
-        }
+        try options.check(for: identity.key)
         let digest = options.digest ?? identity.key.defaultDigest
         self.identity = identity
         self.digest = digest

@@ -18,6 +18,14 @@ public struct SignatureOptions: Sendable {
         self.rsaPSS = rsaPSS
         self.attached = attached
     }
+
+    /// Rejects options the key cannot honour (RSA-PSS with a non-RSA key).
+    func check(for key: PrivateKey) throws {
+        if rsaPSS && !key.isRSA {
+            throw SignServiceError(code: .unsupportedAlgorithm,
+                                   reason: "--pss needs an RSA key; this key is \(key.algorithmDescription)")
+        }
+    }
 }
 
 /// CAdES baseline B-B signatures (ETSI EN 319 122-1) as CMS SignedData (RFC 5652).
@@ -50,7 +58,7 @@ public enum CAdES {
     public static func addSignature(to existing: [UInt8], source: String, contentAt contentPath: String?,
                                     with identity: SigningIdentity,
                                     options: SignatureOptions = .init()) throws -> [UInt8] {
-        try checkPSS(options, identity)
+        try options.check(for: identity.key)
         let cms = try CMSContentInfo(encoded: existing, source: source)
         let infos = cms.signerInfos
         guard !infos.isEmpty else { throw SignServiceError.malformed("\(source): the signature has no signers") }
@@ -85,13 +93,6 @@ public enum CAdES {
         try addSignerInfo(to: cms, identity: identity, digest: digest, options: options)
         try addCertificates(identity, to: cms)
         return try cms.derBytes()
-    }
-
-    private static func checkPSS(_ options: SignatureOptions, _ identity: SigningIdentity) throws {
-        if options.rsaPSS && !identity.key.isRSA {
-            throw SignServiceError(code: .unsupportedAlgorithm,
-                                   reason: "--pss needs an RSA key; this key is \(identity.key.algorithmDescription)")
-        }
     }
 
     /// Adds a SignerInfo that reuses the messageDigest of an existing signer with the same
