@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // OpenSSL 3 (libssl-dev) is the only crypto engine; macros and variadic functions
@@ -21,19 +23,47 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "SignService", dependencies: ["COpenSSL"]),
+        // libarchive (libarchive-dev) reads and writes ASiC-E containers (ZIP).
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .target(
+            name: "SignService",
+            dependencies: [
+                "COpenSSL",
+                "CArchive",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .target(name: "DocStore", dependencies: ["SignService"]),
         .target(name: "RegisteredMail", dependencies: ["SignService", "DocStore"]),
+        // The HTTP layer: timestamp, OCSP, CRL and CA endpoints (later the API and the
+        // verification page), over Hummingbird.
+        .target(
+            name: "WebAPI",
+            dependencies: [
+                "SignService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "signtool",
             dependencies: [
                 "SignService",
+                "WebAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "SignServiceTests",
-            dependencies: ["SignService", "signtool"]
+            dependencies: [
+                "SignService",
+                "WebAPI",
+                "signtool",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -21,7 +21,7 @@ struct SignTool: ParsableCommand {
               74  I/O error                     77  passphrase missing or wrong
             """,
         version: "0.1.0",
-        subcommands: [Sign.self, Verify.self, Key.self]
+        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self]
     )
 
     static func main() {

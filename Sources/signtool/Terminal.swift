@@ -36,12 +36,14 @@ enum Terminal {
 /// prompt on the terminal (only when one is needed and a terminal exists).
 struct PassphraseSource {
     var file: String?
+    /// The environment variable consulted when no file is given.
+    var environment = "SIGNTOOL_PASSPHRASE"
 
     func configured() throws -> Passphrase? {
         if let file {
             return Passphrase(fileContents: try FileIO.read(file, limit: 64 << 10))
         }
-        if let value = ProcessInfo.processInfo.environment["SIGNTOOL_PASSPHRASE"] {
+        if let value = ProcessInfo.processInfo.environment[environment] {
             return Passphrase(value)
         }
         return nil
@@ -56,7 +58,7 @@ struct PassphraseSource {
         } catch let error as SignServiceError where error.code == .passphraseRequired && configured == nil {
             guard let typed = Terminal.readSecret(prompt: "Passphrase for \(what): ") else {
                 throw SignServiceError(code: .passphraseRequired,
-                                       reason: "\(error.reason); give --passphrase-file or set SIGNTOOL_PASSPHRASE")
+                                       reason: "\(error.reason); give a passphrase file or set \(environment)")
             }
             return try load(Passphrase(typed))
         }

@@ -33,6 +33,31 @@ public final class CertificateRevocationList: @unchecked Sendable {
         return [CertificateRevocationList(takingOwnershipOf: parsed)]
     }
 
+    /// The DER encoding.
+    public var derBytes: [UInt8] {
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509_CRL(pointer, &out)
+        guard length > 0, let out else { return [] }
+        defer { shim_OPENSSL_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+    }
+
+    /// PEM encoding.
+    public func pemBytes() throws -> [UInt8] {
+        try MemoryBIO.writing { bio in
+            guard PEM_write_bio_X509_CRL(bio, pointer) == 1 else { throw SignServiceError.openSSL("cannot encode the CRL") }
+        }
+    }
+
+    /// The CRL number extension (RFC 5280 5.2.3), if present.
+    public var number: Int64? {
+        guard let value = X509_CRL_get_ext_d2i(pointer, NID_crl_number, nil, nil) else { return nil }
+        let integer = value.assumingMemoryBound(to: ASN1_INTEGER.self)
+        defer { ASN1_INTEGER_free(integer) }
+        var result: Int64 = 0
+        return ASN1_INTEGER_get_int64(&result, integer) == 1 ? result : nil
+    }
+
     public var issuer: String { Certificate.format(X509_CRL_get_issuer(pointer)) }
     public var thisUpdate: Date? { ASN1TimeConversion.date(X509_CRL_get0_lastUpdate(pointer)) }
     public var nextUpdate: Date? { ASN1TimeConversion.date(X509_CRL_get0_nextUpdate(pointer)) }

@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+
+/// One certificate the CA issued, as its register keeps it.
+public struct IssuedCertificate: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "certificate"
+
+    /// Upper-case hexadecimal, no leading zeros (as `openssl x509 -serial` prints it).
+    public var serial: String
+    /// "root" for the issuing CA certificate, "issuing" for everything the issuing CA signs.
+    public var issuer: String
+    public var subject: String
+    public var profile: String
+    public var notBefore: Date
+    public var notAfter: Date
+    public var issuedAt: Date
+    public var der: Data
+    public var revokedAt: Date?
+    public var revocationReason: String?
+
+    public var isRevoked: Bool { revokedAt != nil }
+}
+
+/// A CRL the CA signed; numbers only grow (RFC 5280 5.2.3).
+struct IssuedCRL: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "crl"
+    var issuer: String
+    var number: Int64
+    var thisUpdate: Date
+    var nextUpdate: Date
+    /// The register's revision when the CRL was made: a newer revocation makes it stale.
+    var revision: Int64
+    var der: Data
+}
+
+/// The CA's register in SQLite (WAL): issued and revoked certificates, CRLs, and the
+/// counters that must survive a restart (TSA serial numbers).
+///
+/// Several processes may use it at once: `signtool cert revoke` writes while
+/// `signtool serve` answers OCSP from it, and a revocation shows in the next answer.
+public struct AuthorityDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw SignServiceError.io("\(path): \(error.message ?? "\(error)")")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "certificate") { t in
+                t.column("serial", .text).primaryKey()
+                t.column("issuer", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("profile", .text).notNull()
+                t.column("notBefore", .datetime).notNull()
+                t.column("notAfter", .datetime).notNull()
+                t.column("issuedAt", .datetime).notNull()
+                t.column("der", .blob).notNull()
+                t.column("revokedAt", .datetime)
+                t.column("revocationReason", .text)
+            }
+            try db.create(index: "certificate_revoked", on: "certificate", columns: ["issuer", "revokedAt"])
+            try db.create(table: "crl") { t in
+                t.column("issuer", .text).notNull()
+                t.column("number", .integer).notNull()
+                t.column("thisUpdate", .datetime).notNull()
+                t.column("nextUpdate", .datetime).notNull()
+                t.column("revision", .integer).notNull()
+                t.column("der", .blob).notNull()
+                t.primaryKey(["issuer", "number"])
+            }
+            try db.create(table: "counter") { t in
+                t.column("name", .text).primaryKey()
+                t.column("value", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Certificates
+
+    func insert(_ certificate: IssuedCertificate) throws {
+        try write { db in try certificate.insert(db) }
+    }
+
+    public func certificate(serial: String) throws -> IssuedCertificate? {
+        try read { db in try IssuedCertificate.fetchOne(db, key: Self.normalize(serial)) }
+    }
+
+    public func allCertificates() throws -> [IssuedCertificate] {
+        try read { db in try IssuedCertificate.order(Column("issuedAt")).fetchAll(db) }
+    }
+
+    func revoked(issuer: String) throws -> [IssuedCertificate] {
+        try read { db in
+            try IssuedCertificate.filter(Column("issuer") == issuer && Column("revokedAt") != nil)
+                .order(Column("serial")).fetchAll(db)
+        }
+    }
+
+    /// Marks a certificate revoked; a second revocation is refused so the first date stands.
+    func revoke(serial: String, reason: RevocationReason, at date: Date) throws -> IssuedCertificate {
+        let key = Self.normalize(serial)
+        return try write { db in
+            guard var record = try IssuedCertificate.fetchOne(db, key: key) else {
+                throw SignServiceError(code: .fileNotFound, reason: "no certificate with serial \(key) in this CA's register")
+            }
+            if let revokedAt = record.revokedAt {
+                throw SignServiceError(code: .outputExists,
+                                       reason: "certificate \(key) was already revoked at \(ISO8601DateFormatter().string(from: revokedAt)) (\(record.revocationReason ?? "unspecified"))")
+            }
+            record.revokedAt = date
+            record.revocationReason = reason.rawValue
+            try record.update(db)
+            try Self.increment(db, "revision")
+            return record
+        }
+    }
+
+    /// Serial in the register's form, as OpenSSL prints it: upper case, whole octets,
+    /// no leading zero octets, no colons.
+    static func normalize(_ serial: String) -> String {
+        var text = serial.uppercased().filter { $0 != ":" }
+        if text.hasPrefix("0X") { text.removeFirst(2) }
+        while text.count > 1 && text.hasPrefix("0") { text.removeFirst() }
+        return text.count % 2 == 1 ? "0" + text : text
+    }
+
+    // MARK: CRLs and counters
+
+    /// Increases the revision counter (every revocation does).
+    var revision: Int64 {
+        get throws { try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'revision'") ?? 0 } }
+    }
+
+    func latestCRL(issuer: String) throws -> IssuedCRL? {
+        try read { db in
+            try IssuedCRL.filter(Column("issuer") == issuer).order(Column("number").desc).fetchOne(db)
+        }
+    }
+
+    /// Allocates the next CRL number and stores the CRL `make` signs with it, in one
+    /// transaction, so two processes never sign two CRLs with the same number.
+    func issueCRL(issuer: String, _ make: (_ number: Int64, _ revoked: [IssuedCertificate], _ revision: Int64) throws -> IssuedCRL) throws -> IssuedCRL {
+        try write { db in
+            let number = (try Int64.fetchOne(db, sql: "SELECT max(number) FROM crl WHERE issuer = ?", arguments: [issuer]) ?? 0) + 1
+            let revoked = try IssuedCertificate.filter(Column("issuer") == issuer && Column("revokedAt") != nil)
+                .order(Column("serial")).fetchAll(db)
+            let revision = try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'revision'") ?? 0
+            let crl = try make(number, revoked, revision)
+            try crl.insert(db)
+            return crl
+        }
+    }
+
+    /// Reserves `count` consecutive values of a persistent counter and returns the first.
+    /// Values handed out are never handed out again, even after a crash.
+    func reserve(_ counter: String, count: Int64) throws -> Int64 {
+        try write { db in
+            let current = try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = ?", arguments: [counter]) ?? 0
+            try db.execute(sql: "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                           arguments: [counter, current + count])
+            return current + 1
+        }
+    }
+
+    private static func increment(_ db: Database, _ counter: String) throws {
+        try db.execute(sql: "INSERT INTO counter (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+                       arguments: [counter])
+    }
+
+    // MARK: Access with errors mapped to SignServiceError
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try writer.read(body) } catch let error as DatabaseError {
+            throw SignServiceError.io("CA register: \(error.message ?? "\(error)")")
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try writer.write(body) } catch let error as DatabaseError {
+            throw SignServiceError.io("CA register: \(error.message ?? "\(error)")")
+        }
+    }
+}

@@ -1,0 +1,365 @@
+internal import COpenSSL
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings kept in `DATA/authority.json`, fixed at `signtool ca init`.
+public struct AuthorityConfiguration: Codable, Sendable {
+    /// Where `signtool serve` is reached; issued certificates point their CRL distribution
+    /// point and OCSP / caIssuers access here.
+    public var publicURL: String?
+    /// certificatePolicies OID put in every end-entity certificate.
+    public var policyOID: String
+    /// The TSA's policy OID (RFC 3161 TSTInfo.policy).
+    public var timestampPolicyOID: String
+    /// The accuracy the TSA claims, in milliseconds.
+    public var timestampAccuracyMilliseconds: Int
+    /// How long a CRL stays current (nextUpdate - thisUpdate).
+    public var crlValidityHours: Int
+    /// Key algorithm of the CA and service keys.
+    public var algorithm: String
+
+    /// A placeholder arc under 2.999 (ITU-T X.660 "example"); a real deployment registers its own.
+    public static let defaultPolicyOID = "2.999.760.1.1"
+    public static let defaultTimestampPolicyOID = "2.999.760.1.2"
+}
+
+/// A certificate authority kept in one data directory: a root and an issuing CA, the
+/// service's TSA and OCSP-responder certificates, their encrypted keys (mode 0600), and a
+/// SQLite register of everything issued and revoked.
+///
+/// ```
+/// DATA/authority.json       configuration
+/// DATA/authority.sqlite     register (certificates, revocations, CRLs, counters)
+/// DATA/ca/root.pem, root.key, issuing.pem, issuing.key
+/// DATA/service/tsa.pem, tsa.key, ocsp.pem, ocsp.key
+/// ```
+/// All keys share one passphrase, the CA passphrase.
+public final class CertificateAuthority: Sendable {
+    public let directory: String
+    public let configuration: AuthorityConfiguration
+    public let database: AuthorityDatabase
+    public let root: Certificate
+    public let issuing: Certificate
+
+    /// The service identities `signtool serve` uses.
+    public enum ServiceRole: String, Sendable { case tsa, ocsp }
+
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let configured = environment["SIGNTOOL_DATA"], !configured.isEmpty { return configured }
+        return "./signtool-data"
+    }
+
+    // MARK: Opening
+
+    public init(directory: String) throws {
+        self.directory = directory
+        let configPath = directory + "/authority.json"
+        guard FileIO.exists(configPath) else {
+            if FileIO.exists(directory) {
+                throw SignServiceError(code: .fileNotFound, reason: "\(directory) holds no certificate authority; run `signtool ca init --data \(directory)` first")
+            }
+            throw SignServiceError(code: .fileNotFound, reason: "\(directory): no such data directory; run `signtool ca init --data \(directory)` first")
+        }
+        do {
+            configuration = try JSONDecoder().decode(AuthorityConfiguration.self, from: Data(try FileIO.read(configPath)))
+        } catch let error as SignServiceError {
+            throw error
+        } catch {
+            throw SignServiceError.malformed("\(configPath): not a valid configuration (\(error))")
+        }
+        database = try AuthorityDatabase(path: directory + "/authority.sqlite")
+        root = try Self.loadCertificate(directory + "/ca/root.pem")
+        issuing = try Self.loadCertificate(directory + "/ca/issuing.pem")
+    }
+
+    static func loadCertificate(_ path: String) throws -> Certificate {
+        guard let certificate = try Certificate.loadAll(try FileIO.read(path), source: path).first else {
+            throw SignServiceError.malformed("\(path): no certificate")
+        }
+        return certificate
+    }
+
+    public func certificatePath(_ role: ServiceRole) -> String { directory + "/service/\(role.rawValue).pem" }
+
+    public func serviceCertificate(_ role: ServiceRole) throws -> Certificate {
+        try Self.loadCertificate(certificatePath(role))
+    }
+
+    /// Loads one of the CA's own keys: "ca/root", "ca/issuing", "service/tsa", "service/ocsp".
+    func key(_ name: String, passphrase: Passphrase?) throws -> PrivateKey {
+        let path = directory + "/\(name).key"
+        return try PrivateKey.load(try FileIO.read(path), passphrase: passphrase, source: path)
+    }
+
+    public func serviceIdentity(_ role: ServiceRole, passphrase: Passphrase?) throws -> SigningIdentity {
+        try SigningIdentity(key: try key("service/\(role.rawValue)", passphrase: passphrase),
+                            certificate: try serviceCertificate(role), chain: [issuing, root])
+    }
+
+    /// Checks the CA passphrase by decrypting the issuing CA key.
+    public func checkPassphrase(_ passphrase: Passphrase?) throws {
+        _ = try key("ca/issuing", passphrase: passphrase)
+    }
+
+    // MARK: Creating
+
+    /// Options for ``create(directory:subject:algorithm:publicURL:policyOID:passphrase:)``.
+    public struct Setup: Sendable {
+        public var subject: DistinguishedName
+        public var algorithm: PrivateKey.Algorithm = .p256
+        public var publicURL: String?
+        public var policyOID: String = AuthorityConfiguration.defaultPolicyOID
+        public var timestampPolicyOID: String = AuthorityConfiguration.defaultTimestampPolicyOID
+        public var timestampAccuracyMilliseconds = 1000
+        public var crlValidityHours = 24
+        public init(subject: DistinguishedName) { self.subject = subject }
+    }
+
+    /// Creates a new CA in `directory`, which must not exist or be empty. Everything is
+    /// written into a sibling temporary directory and renamed into place at the end, so
+    /// an interrupted init leaves nothing that looks like a CA.
+    @discardableResult
+    public static func create(directory: String, setup: Setup, passphrase: Passphrase) throws -> CertificateAuthority {
+        if FileIO.exists(directory) {
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["?"]
+            guard contents.isEmpty else {
+                throw SignServiceError(code: .outputExists, reason: "\(directory) already exists and is not empty; it was left unchanged")
+            }
+        }
+        if let url = setup.publicURL {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw SignServiceError.malformed("--public-url '\(url)' is not an http(s) URL")
+            }
+        }
+        for oid in [setup.policyOID, setup.timestampPolicyOID] where OBJ_txt2nid(oid) == NID_undef && OBJ_txt2obj(oid, 1) == nil {
+            throw SignServiceError.malformed("'\(oid)' is not an object identifier")
+        }
+        let parent = FileIO.splitPath(directory).directory
+        let staging = parent + "/.signtool-data-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        for sub in ["", "/ca", "/service"] {
+            guard mkdir(staging + sub, 0o700) == 0 else {
+                throw SignServiceError.io("\(staging + sub): cannot create directory: \(FileIO.errnoText())")
+            }
+        }
+        var finished = false
+        defer { if !finished { try? FileManager.default.removeItem(atPath: staging) } }
+
+        let configuration = AuthorityConfiguration(
+            publicURL: setup.publicURL, policyOID: setup.policyOID, timestampPolicyOID: setup.timestampPolicyOID,
+            timestampAccuracyMilliseconds: setup.timestampAccuracyMilliseconds,
+            crlValidityHours: setup.crlValidityHours, algorithm: setup.algorithm.rawValue)
+        let database = try AuthorityDatabase(path: staging + "/authority.sqlite")
+        let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970)).addingTimeInterval(-60)
+
+        func write(_ key: PrivateKey, _ certificate: Certificate, _ name: String) throws {
+            try FileIO.writeAtomically(try key.pkcs8PEM(passphrase: passphrase), to: staging + "/\(name).key", mode: 0o600, exactMode: true)
+            try FileIO.writeAtomically(try certificate.pemBytes(), to: staging + "/\(name).pem", mode: 0o644)
+        }
+        func record(_ certificate: Certificate, issuer: String, profile: CertificateProfile) throws {
+            try database.insert(IssuedCertificate(
+                serial: certificate.serialNumberHex, issuer: issuer, subject: certificate.subject, profile: profile.rawValue,
+                notBefore: certificate.notBefore ?? now, notAfter: certificate.notAfter ?? now, issuedAt: Date(),
+                der: Data(certificate.derBytes), revokedAt: nil, revocationReason: nil))
+        }
+
+        let rootKey = try PrivateKey.generate(setup.algorithm)
+        let rootName = try setup.subject.makeX509Name()
+        defer { X509_NAME_free(rootName) }
+        let root = try CertificateBuilder.issue(
+            .init(subject: rootName, publicKey: rootKey.pointer, profile: .rootCA, notBefore: now,
+                  notAfter: now.addingTimeInterval(Double(CertificateProfile.rootCA.defaultDays) * 86400)),
+            serial: try CertificateBuilder.randomSerial(), issuer: nil, issuerKey: rootKey)
+        try write(rootKey, root, "ca/root")
+
+        let issuingKey = try PrivateKey.generate(setup.algorithm)
+        let issuing = try Self.issueFromSetup(setup, suffix: "Issuing CA", profile: .issuingCA, key: issuingKey,
+                                             issuer: root, issuerKey: rootKey, now: now, configuration: configuration)
+        try write(issuingKey, issuing, "ca/issuing")
+        try record(issuing, issuer: "root", profile: .issuingCA)
+
+        for (role, profile, suffix) in [(ServiceRole.tsa, CertificateProfile.tsa, "Time-Stamping Authority"),
+                                        (.ocsp, .ocsp, "OCSP Responder")] {
+            let key = try PrivateKey.generate(setup.algorithm)
+            let certificate = try issueFromSetup(setup, suffix: suffix, profile: profile, key: key,
+                                                 issuer: issuing, issuerKey: issuingKey, now: now, configuration: configuration)
+            try write(key, certificate, "service/\(role.rawValue)")
+            try record(certificate, issuer: "issuing", profile: profile)
+        }
+        let encoded = try JSONEncoder.pretty.encode(configuration)
+        try FileIO.writeAtomically(Array(encoded) + [0x0A], to: staging + "/authority.json", mode: 0o600)
+
+        if FileIO.exists(directory) { rmdir(directory) }
+        guard rename(staging, directory) == 0 else {
+            throw SignServiceError.io("\(directory): cannot move the new CA into place: \(FileIO.errnoText())")
+        }
+        finished = true
+        let authority = try CertificateAuthority(directory: directory)
+        // The first CRLs, so /crl and /crl/root answer from the start.
+        _ = try authority.makeCRL(.issuing, passphrase: passphrase)
+        _ = try authority.makeCRL(.root, passphrase: passphrase)
+        return authority
+    }
+
+    private static func issueFromSetup(_ setup: Setup, suffix: String, profile: CertificateProfile, key: PrivateKey,
+                                       issuer: Certificate, issuerKey: PrivateKey, now: Date,
+                                       configuration: AuthorityConfiguration) throws -> Certificate {
+        var subject = setup.subject
+        if let index = subject.attributes.lastIndex(where: { ["CN", "COMMONNAME"].contains($0.type.uppercased()) }) {
+            subject.attributes[index].value += " " + suffix
+        } else {
+            subject.attributes.append(.init(type: "CN", value: suffix))
+        }
+        let name = try subject.makeX509Name()
+        defer { X509_NAME_free(name) }
+        let days = min(profile.defaultDays, Int((issuer.notAfter ?? now).timeIntervalSince(now) / 86400))
+        return try CertificateBuilder.issue(
+            .init(subject: name, publicKey: key.pointer, profile: profile, notBefore: now,
+                  notAfter: now.addingTimeInterval(Double(days) * 86400), publicURL: configuration.publicURL,
+                  policyOID: profile.isCA ? nil : configuration.policyOID),
+            serial: try CertificateBuilder.randomSerial(), issuer: issuer, issuerKey: issuerKey)
+    }
+
+    // MARK: Issuing
+
+    /// Where the subject's public key comes from.
+    public enum SubjectKey: Sendable {
+        /// A PKCS#10 request (PEM or DER); its signature proves possession of the key.
+        case request([UInt8], source: String)
+        /// A key the caller generated.
+        case key(PrivateKey)
+    }
+
+    public struct Issuance: Sendable {
+        public var profile: CertificateProfile
+        public var subject: DistinguishedName?
+        public var email: String?
+        public var dnsNames: [String] = []
+        public var notBefore: Date?
+        public var notAfter: Date?
+        public var days: Int?
+        public init(profile: CertificateProfile) { self.profile = profile }
+    }
+
+    /// Issues an end-entity certificate from the issuing CA and records it.
+    public func issue(_ issuance: Issuance, for subjectKey: SubjectKey, passphrase: Passphrase?) throws -> Certificate {
+        guard CertificateProfile.issuable.contains(issuance.profile) else {
+            throw SignServiceError.malformed("profile \(issuance.profile.rawValue) cannot be issued with cert issue")
+        }
+        var publicKey: OpaquePointer
+        var requestHolder: OpaquePointer?
+        defer { if let requestHolder { X509_REQ_free(requestHolder) } }
+        var requestedName: OpaquePointer?
+        switch subjectKey {
+        case .key(let key):
+            publicKey = key.pointer
+        case .request(let bytes, let source):
+            let request = try Self.parseRequest(bytes, source: source)
+            requestHolder = request
+            guard let key = X509_REQ_get0_pubkey(request) else { throw SignServiceError.malformed("\(source): the request has no usable public key") }
+            guard X509_REQ_verify(request, key) == 1 else {
+                OpenSSLErrorQueue.clear()
+                throw SignServiceError(code: .contentMismatch, reason: "\(source): the request's signature does not verify, so it does not prove possession of the key")
+            }
+            publicKey = key
+            requestedName = X509_REQ_get_subject_name(request)
+        }
+        let subjectName: OpaquePointer
+        if let subject = issuance.subject {
+            subjectName = try subject.makeX509Name()
+        } else if let requestedName, X509_NAME_entry_count(requestedName) > 0, let copy = X509_NAME_dup(requestedName) {
+            subjectName = copy
+        } else {
+            throw SignServiceError.malformed("a subject is needed: give --subject (the request names none)")
+        }
+        defer { X509_NAME_free(subjectName) }
+        let bits = EVP_PKEY_get_bits(publicKey)
+        if EVP_PKEY_get_base_id(publicKey) == EVP_PKEY_RSA ? bits < 2048 : EVP_PKEY_get_base_id(publicKey) != EVP_PKEY_EC {
+            throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key must be ECDSA or RSA of at least 2048 bits")
+        }
+
+        let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970))
+        let notBefore = issuance.notBefore ?? now
+        let notAfter = issuance.notAfter ?? notBefore.addingTimeInterval(Double(issuance.days ?? issuance.profile.defaultDays) * 86400)
+        guard notBefore < notAfter else {
+            throw SignServiceError.malformed("the certificate would end (\(TimeArgument.format(notAfter))) before it starts (\(TimeArgument.format(notBefore)))")
+        }
+        if let caEnd = issuing.notAfter, notAfter > caEnd {
+            throw SignServiceError.malformed("the certificate would outlive the issuing CA, which ends \(TimeArgument.format(caEnd)); shorten --days or --not-after")
+        }
+        var dnsNames = issuance.dnsNames
+        if issuance.profile == .tls && dnsNames.isEmpty, let cn = Certificate.attribute(NID_commonName, of: subjectName) {
+            dnsNames = [cn]
+        }
+        let issuerKey = try key("ca/issuing", passphrase: passphrase)
+        let serial = try CertificateBuilder.randomSerial()
+        let certificate = try CertificateBuilder.issue(
+            .init(subject: subjectName, publicKey: publicKey, profile: issuance.profile, notBefore: notBefore, notAfter: notAfter,
+                  email: issuance.email, dnsNames: dnsNames, publicURL: configuration.publicURL, policyOID: configuration.policyOID),
+            serial: serial, issuer: issuing, issuerKey: issuerKey)
+        try database.insert(IssuedCertificate(
+            serial: certificate.serialNumberHex, issuer: "issuing", subject: certificate.subject, profile: issuance.profile.rawValue,
+            notBefore: notBefore, notAfter: notAfter, issuedAt: Date(), der: Data(certificate.derBytes),
+            revokedAt: nil, revocationReason: nil))
+        return certificate
+    }
+
+    static func parseRequest(_ bytes: [UInt8], source: String) throws -> OpaquePointer {
+        guard !bytes.isEmpty else { throw SignServiceError.malformed("\(source): empty file, expected a certificate request") }
+        OpenSSLErrorQueue.clear()
+        let request: OpaquePointer? = try MemoryBIO.reading(bytes) { bio in
+            PEM.isPEM(bytes) ? PEM_read_bio_X509_REQ(bio, nil, nil, nil) : d2i_X509_REQ_bio(bio, nil)
+        }
+        OpenSSLErrorQueue.clear()
+        guard let request else { throw SignServiceError.malformed("\(source): not a PKCS#10 certificate request in PEM or DER form") }
+        return request
+    }
+
+    // MARK: Revoking
+
+    /// Records a revocation; OCSP answers it at once, CRLs from the next one made.
+    @discardableResult
+    public func revoke(serial: String, reason: RevocationReason, at date: Date = Date()) throws -> IssuedCertificate {
+        try database.revoke(serial: serial, reason: reason, at: Date(timeIntervalSince1970: floor(date.timeIntervalSince1970)))
+    }
+
+    // MARK: CRLs
+
+    public enum CRLIssuer: String, Sendable { case root, issuing }
+
+    /// Signs a new CRL with the next CRL number.
+    public func makeCRL(_ which: CRLIssuer, passphrase: Passphrase?) throws -> CertificateRevocationList {
+        let signer = which == .root ? root : issuing
+        let signingKey = try key("ca/\(which.rawValue)", passphrase: passphrase)
+        let validity = Double(which == .root ? max(configuration.crlValidityHours, 24 * 30) : configuration.crlValidityHours) * 3600
+        let stored = try database.issueCRL(issuer: which.rawValue) { number, revoked, revision in
+            let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970))
+            let crl = try CertificateBuilder.crl(
+                issuer: signer, key: signingKey, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity),
+                revoked: revoked.map { .init(serialHex: $0.serial, revokedAt: $0.revokedAt!, reason: RevocationReason(rawValue: $0.revocationReason ?? "") ?? .unspecified) })
+            return IssuedCRL(issuer: which.rawValue, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity),
+                             revision: revision, der: Data(crl.derBytes))
+        }
+        return try CertificateRevocationList.loadAll(Array(stored.der), source: "CRL \(stored.number)")[0]
+    }
+
+    /// The newest CRL if it is still current and no revocation came after it.
+    public func currentCRL(_ which: CRLIssuer) throws -> (der: [UInt8], revision: Int64)? {
+        guard let latest = try database.latestCRL(issuer: which.rawValue) else { return nil }
+        let revision = try database.revision
+        // Reissued when half its validity has passed, so relying parties' caches stay fresh.
+        let validity = latest.nextUpdate.timeIntervalSince(latest.thisUpdate)
+        guard latest.revision == revision, latest.nextUpdate.timeIntervalSinceNow > validity / 2 else { return nil }
+        return (Array(latest.der), revision)
+    }
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
