@@ -54,6 +54,7 @@ let package = Package(
                 "SignService",
                 "WebAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -49,6 +49,10 @@ static inline CMS_SignerInfo *shim_sk_CMS_SignerInfo_value(const STACK_OF(CMS_Si
     return sk_CMS_SignerInfo_value(sk, i);
 }
 
+static inline ASN1_UTF8STRING *shim_sk_ASN1_UTF8STRING_value(const STACK_OF(ASN1_UTF8STRING) *sk, int i) {
+    return sk_ASN1_UTF8STRING_num(sk) > i ? sk_ASN1_UTF8STRING_value(sk, i) : NULL;
+}
+
 static inline int shim_sk_X509_ALGOR_num(const STACK_OF(X509_ALGOR) *sk) { return sk_X509_ALGOR_num(sk); }
 
 /// Distinguished names printed RFC 2253-style (most specific first, ", " between RDNs)

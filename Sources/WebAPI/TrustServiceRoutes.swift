@@ -1,2 +1,120 @@
+import Foundation
 import Hummingbird
+import NIOCore
 import SignService
+
+/// The public PKI endpoints of a data directory's CA (RFC 3161, RFC 6960, RFC 5280):
+///
+/// | Endpoint              | Answers                                        | Caller check              |
+/// |-----------------------|------------------------------------------------|---------------------------|
+/// | `POST /tsa`           | `application/timestamp-reply`                  | bearer token (unless open)|
+/// | `POST /ocsp`, `GET /ocsp/{base64}` | `application/ocsp-response`       | public by protocol        |
+/// | `GET /crl`, `/crl/root` | current CRL (DER), reissued after a revocation | public by protocol      |
+/// | `GET /ca`, `/ca/root` | CA certificate (DER)                           | public by protocol        |
+/// | `GET /healthz`        | `ok`                                           | public                    |
+///
+/// OCSP, CRLs and CA certificates must be reachable by any relying party without
+/// credentials (RFC 5280 4.2.2.1, RFC 6960 A.1); the TSA spends the CA's key and time
+/// on every request, so it is for the agencies that hold its token.
+public struct TrustServiceRoutes: Sendable {
+    public let authority: CertificateAuthority
+    let timestamps: TimestampAuthority
+    let ocsp: OCSPResponder
+    let crls: CRLCache
+    /// Bearer token /tsa requires; nil makes the TSA open to anyone.
+    let tsaToken: String?
+
+    /// Requests larger than this are refused (413) before they are read whole.
+    static let maximumRequestSize = 16 * 1024
+
+    public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?) throws {
+        self.authority = authority
+        timestamps = try TimestampAuthority(
+            identity: try authority.serviceIdentity(.tsa, passphrase: passphrase),
+            policyOID: authority.configuration.timestampPolicyOID,
+            accuracyMilliseconds: authority.configuration.timestampAccuracyMilliseconds, database: authority.database)
+        ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
+                                 issuer: authority.issuing, database: authority.database)
+        crls = CRLCache(authority: authority, passphrase: passphrase)
+        self.tsaToken = tsaToken
+    }
+
+    public func add<Context: RequestContext>(to router: Router<Context>) {
+        router.get("healthz") { _, _ in Self.response(Array("ok\n".utf8), type: "text/plain; charset=utf-8") }
+        router.get("ca") { _, _ in Self.response(authority.issuing.derBytes, type: "application/pkix-cert") }
+        router.get("ca/root") { _, _ in Self.response(authority.root.derBytes, type: "application/pkix-cert") }
+        router.get("crl") { _, _ in Self.response(try crls.current(.issuing), type: "application/pkix-crl") }
+        router.get("crl/root") { _, _ in Self.response(try crls.current(.root), type: "application/pkix-crl") }
+        router.post("tsa") { request, _ in
+            try checkToken(request)
+            let body = try await Self.body(of: request, type: "application/timestamp-query")
+            return Self.response(try timestamps.respond(to: body), type: "application/timestamp-reply")
+        }
+        router.post("ocsp") { request, _ in
+            let body = try await Self.body(of: request, type: "application/ocsp-request")
+            return Self.response(try ocsp.respond(to: body), type: "application/ocsp-response")
+        }
+        router.get("ocsp/**") { request, _ in
+            // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
+            let path = request.uri.path
+            guard let range = path.range(of: "/ocsp/") else { throw HTTPError(.notFound) }
+            let encoded = String(path[range.upperBound...])
+            guard let base64 = encoded.removingPercentEncoding, let der = Data(base64Encoded: base64) else {
+                throw HTTPError(.badRequest, message: "the path after /ocsp/ is not a base64 OCSP request")
+            }
+            return Self.response(try ocsp.respond(to: Array(der)), type: "application/ocsp-response")
+        }
+    }
+
+    private func checkToken(_ request: Request) throws {
+        guard let tsaToken else { return }
+        let given = request.headers[.authorization] ?? ""
+        let expected = "Bearer " + tsaToken
+        // Constant-time comparison: the token must not leak through response timing.
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
+        guard difference == 0 else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"tsa\""],
+                            message: "the TSA needs Authorization: Bearer <token>")
+        }
+    }
+
+    static func body(of request: Request, type: String) async throws -> [UInt8] {
+        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard contentType == type else {
+            throw HTTPError(.unsupportedMediaType, message: "send Content-Type: \(type)")
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: maximumRequestSize)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge, message: "requests are limited to \(maximumRequestSize) bytes")
+        }
+    }
+
+    static func response(_ bytes: [UInt8], type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// The current CRLs, reissued when a revocation happened since or half their validity passed.
+final class CRLCache: @unchecked Sendable {
+    private let authority: CertificateAuthority
+    private let passphrase: Passphrase
+    /// One CRL is signed at a time; the others wait and then find it current.
+    private let lock = NSLock()
+
+    init(authority: CertificateAuthority, passphrase: Passphrase) {
+        self.authority = authority
+        self.passphrase = passphrase
+    }
+
+    func current(_ which: CertificateAuthority.CRLIssuer) throws -> [UInt8] {
+        try lock.withLock {
+            if let stored = try authority.currentCRL(which) { return stored.der }
+            return try authority.makeCRL(which, passphrase: passphrase).derBytes
+        }
+    }
+}

@@ -15,6 +15,8 @@ enum ExitStatus {
     static let internalError: Int32 = 70
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
+    static let network: Int32 = 75
+    static let serviceRefused: Int32 = 76
     static let passphrase: Int32 = 77
 
     static func code(for error: SignServiceError) -> Int32 {
@@ -27,6 +29,8 @@ enum ExitStatus {
         case .outputExists: return cannotCreate
         case .ioFailure: return ioError
         case .contentMismatch: return contentMismatch
+        case .networkFailure: return network
+        case .serviceRefused: return serviceRefused
         default: return internalError
         }
     }

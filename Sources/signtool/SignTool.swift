@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct SignTool: ParsableCommand {
+struct SignTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signtool",
         abstract: "Sign official documents and verify signatures (CMS / CAdES, OpenSSL 3).",
@@ -18,13 +18,14 @@ struct SignTool: ParsableCommand {
               68  unsupported algorithm or key type
               69  signature does not cover the document (--add-to)
               70  internal error                73  output exists / cannot be created
-              74  I/O error                     77  passphrase missing or wrong
+              74  I/O error                     75  server unreachable / timed out
+              76  server refused the request    77  passphrase missing or wrong
             """,
         version: "0.1.0",
-        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self]
+        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self]
     )
 
-    static func main() {
+    static func main() async {
         do {
             let split = FileListArguments.split(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(split.arguments)
@@ -33,7 +34,11 @@ struct SignTool: ParsableCommand {
                 try takesFiles.validate()
                 command = takesFiles
             }
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

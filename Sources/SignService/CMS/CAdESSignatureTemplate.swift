@@ -25,7 +25,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private let certificateSet: [UInt8]
     private let contentTypeAttribute: [UInt8]
     private let signingCertificateAttribute: [UInt8]
-    private let contexts: KeyContextPool
+    private let contexts: PreparedContextPool
 
     init(identity: SigningIdentity, options: SignatureOptions) throws {
         try options.check(for: identity.key)
@@ -33,7 +33,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         self.identity = identity
         self.digest = digest
         self.options = options
-        contexts = KeyContextPool { try Self.signingContext(identity.key, digest: digest, pss: options.rsaPSS) }
+        contexts = PreparedContextPool { try Self.signingContext(identity.key, digest: digest, pss: options.rsaPSS) }
         digestAlgorithmID = DERWriter.algorithm(digest.oid)
         if identity.key.isRSA {
             signatureAlgorithmID = options.rsaPSS

@@ -83,6 +83,15 @@ enum ASN1TimeConversion {
         guard ASN1_TIME_to_tm(time, &tm) == 1 else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
     }
+
+    /// A GeneralizedTime, keeping fractional seconds (RFC 3161 genTime has them).
+    static func generalizedTime(_ time: UnsafePointer<ASN1_GENERALIZEDTIME>?) -> Date? {
+        guard let time, let whole = date(time) else { return nil }
+        let text = String(decoding: UnsafeBufferPointer(start: ASN1_STRING_get0_data(time), count: Int(ASN1_STRING_length(time))), as: UTF8.self)
+        guard let dot = text.firstIndex(of: ".") else { return whole }
+        let digits = text[text.index(after: dot)...].prefix { $0.isNumber }
+        return whole.addingTimeInterval(Double("0." + digits) ?? 0)
+    }
 }
 
 /// Converts an OpenSSL-allocated C string to Swift and frees it.

@@ -28,6 +28,10 @@ public struct SignServiceError: Error, Sendable, CustomStringConvertible {
         public static let ioFailure = Code("ioFailure")
         /// A signature to extend does not cover the given content.
         public static let contentMismatch = Code("contentMismatch")
+        /// A server (TSA, OCSP responder, CRL distribution point) could not be reached in time.
+        public static let networkFailure = Code("networkFailure")
+        /// A server answered, but refused the request or answered with something unusable.
+        public static let serviceRefused = Code("serviceRefused")
         /// OpenSSL failed in a way the input does not explain.
         public static let cryptoFailure = Code("cryptoFailure")
     }

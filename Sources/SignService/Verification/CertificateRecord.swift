@@ -16,7 +16,7 @@ final class CertificateRecord: @unchecked Sendable {
     let serialNumber: [UInt8]
     let subjectKeyIdentifier: [UInt8]?
     let description: SignerDescription
-    private let verifyContexts: [DigestAlgorithm: KeyContextPool]
+    private let verifyContexts: [DigestAlgorithm: PreparedContextPool]
 
     init(_ certificate: Certificate, der: [UInt8]) throws {
         self.certificate = certificate
@@ -38,9 +38,9 @@ final class CertificateRecord: @unchecked Sendable {
             self.subjectKeyIdentifier = nil
         }
         self.description = SignerDescription(certificate)
-        var pools: [DigestAlgorithm: KeyContextPool] = [:]
+        var pools: [DigestAlgorithm: PreparedContextPool] = [:]
         for algorithm in DigestAlgorithm.allCases {
-            pools[algorithm] = KeyContextPool { try Self.verifyContext(certificate, algorithm) }
+            pools[algorithm] = PreparedContextPool { try Self.verifyContext(certificate, algorithm) }
         }
         self.verifyContexts = pools
     }

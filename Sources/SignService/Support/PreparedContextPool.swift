@@ -1,23 +1,27 @@
 internal import COpenSSL
 import Foundation
 
-/// Prepared `EVP_PKEY_CTX`s for one key and one operation, reused across documents.
+/// Prepared OpenSSL contexts (`EVP_PKEY_CTX`, `TS_RESP_CTX`) for one key and one
+/// operation, reused across documents and requests.
 ///
 /// Preparing a context makes OpenSSL 3.0 look algorithms up in its provider store, under
 /// a lock that makes threads queue; a batch of thousands of signatures prepares one
 /// context per thread instead of one per signature.
-final class KeyContextPool: @unchecked Sendable {
+final class PreparedContextPool: @unchecked Sendable {
     // `idle` is only touched under `lock`; a context is used by one thread at a time.
     private let lock = NSLock()
     private var idle: [OpaquePointer] = []
     private let prepare: () throws -> OpaquePointer
+    private let free: (OpaquePointer) -> Void
 
-    /// `prepare` returns a new, initialised context (owned by the pool from then on).
-    init(prepare: @escaping () throws -> OpaquePointer) {
+    /// `prepare` returns a new, initialised context (owned by the pool from then on);
+    /// `free` releases one.
+    init(prepare: @escaping () throws -> OpaquePointer, free: @escaping (OpaquePointer) -> Void = { EVP_PKEY_CTX_free($0) }) {
         self.prepare = prepare
+        self.free = free
     }
 
-    deinit { for ctx in idle { EVP_PKEY_CTX_free(ctx) } }
+    deinit { for ctx in idle { free(ctx) } }
 
     func withContext<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
         let ctx = try lock.withLock { idle.popLast() } ?? prepare()

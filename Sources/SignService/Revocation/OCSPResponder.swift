@@ -1,0 +1,103 @@
+internal import COpenSSL
+import Foundation
+
+/// An RFC 6960 OCSP responder for the issuing CA, answering from the CA register, so a
+/// revocation shows in the very next response. Responses are signed by the responder
+/// certificate of the `ocsp` profile (delegated responder, id-pkix-ocsp-nocheck).
+///
+/// - A certificate the register holds: `good`, or `revoked` with its time and reason.
+/// - A serial the register does not hold, or another issuer's certificate: `unknown`.
+/// - A request that is not an OCSPRequest: response status `malformedRequest`.
+public final class OCSPResponder: @unchecked Sendable {
+    private let identity: SigningIdentity
+    private let database: AuthorityDatabase
+    /// The issuing CA's CertID (name and key hashes) under SHA-1 and SHA-256, the digests
+    /// clients use; compared with each request's CertID.
+    private let issuerIDs: [OpaquePointer]
+    private let validity: TimeInterval
+
+    public init(identity: SigningIdentity, issuer: Certificate, database: AuthorityDatabase, validity: TimeInterval = 3600) throws {
+        self.identity = identity
+        self.database = database
+        self.validity = validity
+        var ids: [OpaquePointer] = []
+        for digest in [EVP_sha1(), EVP_sha256(), EVP_sha384(), EVP_sha512()] {
+            guard let id = OCSP_cert_to_id(digest, nil, issuer.pointer) else { throw SignServiceError.openSSL("cannot hash the issuer") }
+            ids.append(id)
+        }
+        issuerIDs = ids
+    }
+
+    deinit { for id in issuerIDs { OCSP_CERTID_free(id) } }
+
+    /// Answers a DER OCSPRequest with a DER OCSPResponse.
+    public func respond(to requestBytes: [UInt8]) throws -> [UInt8] {
+        OpenSSLErrorQueue.clear()
+        let request: OpaquePointer? = requestBytes.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+        }
+        guard let request, OCSP_request_onereq_count(request) > 0 else {
+            if let request { OCSP_REQUEST_free(request) }
+            OpenSSLErrorQueue.clear()
+            return try Self.encode(status: OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, basic: nil)
+        }
+        defer { OCSP_REQUEST_free(request) }
+        guard let basic = OCSP_BASICRESP_new() else { throw SignServiceError.openSSL("cannot allocate a response") }
+        defer { OCSP_BASICRESP_free(basic) }
+        let now = time(nil)
+        guard let thisUpdate = ASN1_TIME_set(nil, now), let nextUpdate = ASN1_TIME_set(nil, now + time_t(validity)) else {
+            throw SignServiceError.openSSL("time")
+        }
+        defer { ASN1_TIME_free(thisUpdate); ASN1_TIME_free(nextUpdate) }
+
+        for index in 0..<OCSP_request_onereq_count(request) {
+            guard let one = OCSP_request_onereq_get0(request, index), let id = OCSP_onereq_get0_id(one) else { continue }
+            var serial: UnsafeMutablePointer<ASN1_INTEGER>?
+            OCSP_id_get0_info(nil, nil, nil, &serial, id)
+            var status = V_OCSP_CERTSTATUS_UNKNOWN
+            var reason: Int32 = -1
+            var revokedAt: UnsafeMutablePointer<ASN1_TIME>?
+            defer { if let revokedAt { ASN1_TIME_free(revokedAt) } }
+            if issuerIDs.contains(where: { OCSP_id_issuer_cmp($0, id) == 0 }), let serial,
+               let record = try database.certificate(serial: Self.hex(serial)), record.issuer == "issuing" {
+                if let date = record.revokedAt {
+                    status = V_OCSP_CERTSTATUS_REVOKED
+                    reason = RevocationReason(rawValue: record.revocationReason ?? "")?.code ?? 0
+                    if reason == 0 { reason = -1 }
+                    revokedAt = ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970))
+                } else {
+                    status = V_OCSP_CERTSTATUS_GOOD
+                }
+            }
+            guard OCSP_basic_add1_status(basic, id, status, reason, revokedAt, thisUpdate, nextUpdate) != nil else {
+                throw SignServiceError.openSSL("cannot add a status")
+            }
+        }
+        _ = OCSP_copy_nonce(basic, request)
+        // The issuing CA goes along with the responder certificate, so a client holding only the root can check it.
+        let certs = shim_sk_X509_new_null()
+        defer { shim_sk_X509_free(certs) }
+        for certificate in identity.chain.prefix(1) { _ = shim_sk_X509_push(certs, certificate.pointer) }
+        guard OCSP_basic_sign(basic, identity.certificate.pointer, identity.key.pointer, identity.key.certificateDigest, certs, 0) == 1 else {
+            throw SignServiceError.openSSL("cannot sign the OCSP response")
+        }
+        return try Self.encode(status: OCSP_RESPONSE_STATUS_SUCCESSFUL, basic: basic)
+    }
+
+    private static func encode(status: Int32, basic: OpaquePointer?) throws -> [UInt8] {
+        guard let response = OCSP_response_create(status, basic) else { throw SignServiceError.openSSL("cannot build the response") }
+        defer { OCSP_RESPONSE_free(response) }
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_OCSP_RESPONSE(response, &out)
+        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the response") }
+        defer { shim_OPENSSL_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+    }
+
+    static func hex(_ integer: UnsafePointer<ASN1_INTEGER>) -> String {
+        guard let bn = ASN1_INTEGER_to_BN(integer, nil) else { return "" }
+        defer { BN_free(bn) }
+        return takeOpenSSLString(BN_bn2hex(bn)) ?? ""
+    }
+}

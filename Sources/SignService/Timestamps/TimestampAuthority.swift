@@ -1,0 +1,115 @@
+internal import COpenSSL
+import Foundation
+
+/// Serial numbers for timestamps that stay unique across restarts and processes: blocks
+/// are reserved in the CA register, then handed out from memory.
+final class PersistentSerialSource: @unchecked Sendable {
+    private let lock = NSLock()
+    private let database: AuthorityDatabase
+    private let counter: String
+    private let blockSize: Int64
+    // Guarded by `lock`.
+    private var next: Int64 = 0
+    private var end: Int64 = 0
+
+    init(database: AuthorityDatabase, counter: String, blockSize: Int64 = 4096) {
+        self.database = database
+        self.counter = counter
+        self.blockSize = blockSize
+    }
+
+    func nextSerial() throws -> Int64 {
+        try lock.withLock {
+            if next >= end {
+                next = try database.reserve(counter, count: blockSize)
+                end = next + blockSize
+            }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
+
+/// An RFC 3161 time-stamping authority: OpenSSL's TS responder with the CA's TSA
+/// certificate, a policy and accuracy from the configuration, ESSCertIDv2 (SHA-256),
+/// the nonce echoed, and serial numbers that never repeat.
+///
+/// OpenSSL's TS code signs with ECDSA or RSA; it refuses Ed25519, which signtool does not offer.
+public final class TimestampAuthority: @unchecked Sendable {
+    private let identity: SigningIdentity
+    private let policy: String
+    private let accuracyMilliseconds: Int
+    private let serials: SerialBox
+    private let contexts: PreparedContextPool
+
+    public init(identity: SigningIdentity, policyOID: String, accuracyMilliseconds: Int, database: AuthorityDatabase) throws {
+        self.identity = identity
+        self.policy = policyOID
+        self.accuracyMilliseconds = accuracyMilliseconds
+        // Lives as long as the authority, which outlives every context that points at it.
+        let serials = SerialBox(source: PersistentSerialSource(database: database, counter: "tsa-serial"))
+        self.serials = serials
+        let certificate = identity.certificate, key = identity.key, chain = identity.chain
+        contexts = PreparedContextPool(prepare: {
+            OpenSSLErrorQueue.clear()
+            guard let ctx = TS_RESP_CTX_new() else { throw SignServiceError.openSSL("cannot allocate a TS context") }
+            let certs = shim_sk_X509_new_null()
+            defer { shim_sk_X509_free(certs) }
+            for extra in chain { _ = shim_sk_X509_push(certs, extra.pointer) }
+            guard let policyObject = OBJ_txt2obj(policyOID, 1) else {
+                TS_RESP_CTX_free(ctx)
+                throw SignServiceError.malformed("TSA policy '\(policyOID)' is not an object identifier")
+            }
+            defer { ASN1_OBJECT_free(policyObject) }
+            guard TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer) == 1,
+                  TS_RESP_CTX_set_signer_key(ctx, key.pointer) == 1,
+                  TS_RESP_CTX_set_signer_digest(ctx, key.certificateDigest) == 1,
+                  TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) == 1,
+                  TS_RESP_CTX_set_certs(ctx, certs) == 1,
+                  TS_RESP_CTX_set_def_policy(ctx, policyObject) == 1,
+                  TS_RESP_CTX_add_md(ctx, EVP_sha256()) == 1,
+                  TS_RESP_CTX_add_md(ctx, EVP_sha384()) == 1,
+                  TS_RESP_CTX_add_md(ctx, EVP_sha512()) == 1,
+                  TS_RESP_CTX_set_accuracy(ctx, Int32(accuracyMilliseconds / 1000), Int32(accuracyMilliseconds % 1000), 0) == 1,
+                  TS_RESP_CTX_set_clock_precision_digits(ctx, 3) == 1
+            else {
+                TS_RESP_CTX_free(ctx)
+                throw SignServiceError.openSSL("cannot configure the TS context")
+            }
+            // Name the TSA in TSTInfo.tsa, so a reader sees who vouched for the time.
+            TS_RESP_CTX_add_flags(ctx, Int32(TS_TSA_NAME))
+            TS_RESP_CTX_set_serial_cb(ctx, { _, data -> UnsafeMutablePointer<ASN1_INTEGER>? in
+                guard let data else { return nil }
+                let box = Unmanaged<SerialBox>.fromOpaque(data).takeUnretainedValue()
+                guard let serial = try? box.source.nextSerial(), let integer = ASN1_INTEGER_new() else { return nil }
+                ASN1_INTEGER_set_int64(integer, serial)
+                return integer
+            }, Unmanaged.passUnretained(serials).toOpaque())
+            return ctx
+        }, free: { TS_RESP_CTX_free($0) })
+        // Fail at start-up, not on the first request, if the key or policy is unusable.
+        try contexts.withContext { _ in }
+    }
+
+    /// Answers a DER TimeStampReq with a DER TimeStampResp. A malformed or refused request
+    /// gets a response with a rejection status (RFC 3161 2.4.2), as clients expect.
+    public func respond(to request: [UInt8]) throws -> [UInt8] {
+        try contexts.withContext { ctx in
+            OpenSSLErrorQueue.clear()
+            let response: OpaquePointer? = try MemoryBIO.reading(request) { bio in TS_RESP_create_response(ctx, bio) }
+            guard let response else { throw SignServiceError.openSSL("the TSA could not build a response") }
+            defer { TS_RESP_free(response) }
+            OpenSSLErrorQueue.clear()
+            var out: UnsafeMutablePointer<UInt8>?
+            let length = i2d_TS_RESP(response, &out)
+            guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the TS response") }
+            defer { shim_OPENSSL_free(out) }
+            return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        }
+    }
+
+    private final class SerialBox: @unchecked Sendable {
+        let source: PersistentSerialSource
+        init(source: PersistentSerialSource) { self.source = source }
+    }
+}

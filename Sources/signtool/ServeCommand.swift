@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SignService
+import WebAPI
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the timestamp, OCSP, CRL and CA endpoints of the data directory's CA.",
+        discussion: """
+            Endpoints:
+              POST /tsa             RFC 3161 (application/timestamp-query)
+              POST /ocsp            RFC 6960 (application/ocsp-request)
+              GET  /ocsp/{base64}   RFC 6960 appendix A.1
+              GET  /crl, /crl/root  current CRL of the issuing / root CA (DER)
+              GET  /ca, /ca/root    issuing / root CA certificate (DER)
+              GET  /healthz
+
+            OCSP, CRLs and CA certificates are public, as relying parties need them. The
+            TSA asks for `Authorization: Bearer TOKEN`; the token is made on first start in
+            DATA/service/tsa-token (mode 0600) and read by `signtool timestamp` and
+            `signtool sign --tsa` from --tsa-token-file or SIGNTOOL_TSA_TOKEN.
+            --open-tsa lets anyone timestamp.
+
+            The CA passphrase comes from --ca-passphrase-file, SIGNTOOL_CA_PASSPHRASE,
+            or the terminal. Port 0 picks a free port; the line printed on start says which.
+
+            Example:
+              signtool serve --data /srv/signtool --listen 0.0.0.0:8080
+            """
+    )
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
+    var listen: String = "127.0.0.1:8080"
+
+    @Flag(help: "Let anyone use the TSA, without a token.")
+    var openTsa = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "notice"
+
+    func validate() throws {
+        guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+    }
+
+    var parsedListen: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func run() async throws {
+        let routes: TrustServiceRoutes
+        do {
+            let authority = try data.openAuthority()
+            let passphrase = try data.caPassphrase()
+            try authority.checkPassphrase(passphrase)
+            let token = openTsa ? nil : try TokenFile.loadOrCreate(authority.directory + "/service/tsa-token")
+            routes = try TrustServiceRoutes(authority: authority, passphrase: passphrase, tsaToken: token)
+        } catch let error as SignServiceError {
+            printError(error.reason)
+            throw ExitCode(ExitStatus.code(for: error))
+        }
+        var logger = Logger(label: "signtool-serve")
+        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        let router = Router()
+        routes.add(to: router)
+        let (host, port) = parsedListen!
+        let open = openTsa
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "signtool"),
+            onServerRunning: { channel in
+                let actual = channel.localAddress?.port ?? port
+                let line = "signtool: serving http://\(host):\(actual) (tsa\(open ? ", open" : ""), ocsp, crl, ca, healthz)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            },
+            logger: logger)
+        try await app.runService()
+    }
+}
+
+/// A random bearer token kept in a 0600 file.
+enum TokenFile {
+    static func loadOrCreate(_ path: String) throws -> String {
+        if FileIO.exists(path) {
+            let text = String(decoding: try FileIO.read(path, limit: 4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.count >= 32 else { throw SignServiceError(code: .malformedInput, reason: "\(path): the token is too short (32 characters or more)") }
+            return text
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        do {
+            try FileIO.writeAtomically(Array((token + "\n").utf8), to: path, mode: 0o600, exactMode: true)
+        } catch let error as SignServiceError where error.code == .outputExists {
+            return try loadOrCreate(path)
+        }
+        return token
+    }
+}
