@@ -1,6 +1,7 @@
 #ifndef SIGNTOOL_COPENSSL_SHIM_H
 #define SIGNTOOL_COPENSSL_SHIM_H
 
+#include <string.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -66,6 +67,43 @@ static inline int shim_X509_STORE_CTX_set_app_data(X509_STORE_CTX *ctx, void *da
 }
 static inline void *shim_X509_STORE_CTX_get_app_data(X509_STORE_CTX *ctx) {
     return X509_STORE_CTX_get_app_data(ctx);
+}
+
+static inline int shim_sk_X509_CRL_num(const STACK_OF(X509_CRL) *sk) { return sk_X509_CRL_num(sk); }
+static inline X509_CRL *shim_sk_X509_CRL_value(const STACK_OF(X509_CRL) *sk, int i) { return sk_X509_CRL_value(sk, i); }
+static inline void shim_sk_X509_CRL_pop_free(STACK_OF(X509_CRL) *sk) { sk_X509_CRL_pop_free(sk, X509_CRL_free); }
+
+/// Appends the certificate's CRL distribution point URIs (which == 0) or OCSP responder
+/// URIs (which == 1) to `buffer`, one per line; returns the bytes needed (may exceed `capacity`).
+static inline int shim_certificate_uris(X509 *x, int which, char *buffer, int capacity) {
+    int used = 0;
+#define SHIM_APPEND(data, length) do { \
+        if (used + (length) + 1 <= capacity) { memcpy(buffer + used, (data), (length)); buffer[used + (length)] = '\n'; } \
+        used += (length) + 1; } while (0)
+    if (which == 1) {
+        STACK_OF(OPENSSL_STRING) *list = X509_get1_ocsp(x);
+        for (int i = 0; i < sk_OPENSSL_STRING_num(list); i++) {
+            const char *uri = sk_OPENSSL_STRING_value(list, i);
+            SHIM_APPEND(uri, (int)strlen(uri));
+        }
+        X509_email_free(list);
+    } else {
+        STACK_OF(DIST_POINT) *points = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+        for (int i = 0; i < sk_DIST_POINT_num(points); i++) {
+            DIST_POINT *point = sk_DIST_POINT_value(points, i);
+            if (point->distpoint == NULL || point->distpoint->type != 0) continue;
+            GENERAL_NAMES *names = point->distpoint->name.fullname;
+            for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+                GENERAL_NAME *name = sk_GENERAL_NAME_value(names, j);
+                if (name->type != GEN_URI) continue;
+                SHIM_APPEND(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier),
+                            ASN1_STRING_length(name->d.uniformResourceIdentifier));
+            }
+        }
+        sk_DIST_POINT_pop_free(points, DIST_POINT_free);
+    }
+#undef SHIM_APPEND
+    return used;
 }
 
 #endif

@@ -44,6 +44,10 @@ struct ReportText {
             if let time = signature.signingTime {
                 lines.append("  \(t("Signing time", "وقت التوقيع")): \(Self.format(time)) \(t("(as stated by the signer)", "(كما صرّح به الموقِّع)"))")
             }
+            if let stamp = signature.timestamp {
+                lines.append("  \(t("Timestamp", "الختم الزمني")): \(Self.format(stamp.time)) \(t("by", "من")) \(stamp.tsa) \(t("(proves the signature existed then)", "(يثبت وجود التوقيع في ذلك الوقت)"))")
+            }
+            lines.append("  \(t("Level", "المستوى")): CAdES \(signature.level.rawValue)")
             if let algorithm = signature.signatureAlgorithm {
                 lines.append("  \(t("Algorithm", "الخوارزمية")): \(algorithm)")
             }

@@ -5,7 +5,7 @@ import Synchronization
 
 struct Sign: TakesFileList {
     static let configuration = CommandConfiguration(
-        abstract: "Sign documents: CAdES B-B, CMS SignedData in DER.",
+        abstract: "Sign documents: CAdES B-B, B-T or B-LT, CMS SignedData in DER.",
         discussion: """
             Writes FILE.p7s next to each FILE (a detached signature) unless --out
             or --out-dir says otherwise; --attached puts the document inside the
@@ -15,9 +15,16 @@ struct Sign: TakesFileList {
             The key's passphrase comes from --passphrase-file, the
             SIGNTOOL_PASSPHRASE variable, or a prompt on the terminal.
 
+            With --tsa, each signature gets an RFC 3161 signature timestamp (B-T),
+            which proves it existed at that time even after the certificate expires
+            or is revoked. --level LT also embeds the current CRL of every
+            certificate in the chain and of the TSA, so that
+            `signtool verify --offline` decides with nothing but the file.
+
             Examples:
               signtool sign --key me.key --cert me.pem --chain chain.pem d.pdf
               signtool sign --p12 me.p12 --out-dir signed/ *.pdf
+              signtool sign --p12 me.p12 --tsa http://pki.example.sy/tsa --level LT d.pdf
               signtool sign --key minister.key --cert minister.pem \\
                   --add-to d.pdf.p7s d.pdf
             """
@@ -59,6 +66,11 @@ struct Sign: TakesFileList {
     @Flag(help: "Replace existing output files.")
     var force = false
 
+    @OptionGroup var tsaOptions: TSAOptions
+
+    @Option(help: ArgumentHelp("CAdES level: B, T (with --tsa) or LT (also embeds the chain's CRLs). Default: T with --tsa, else B.", valueName: "level"))
+    var level: String?
+
     @Flag(name: .shortAndLong, help: "Do not list the files written.")
     var quiet = false
 
@@ -85,13 +97,19 @@ struct Sign: TakesFileList {
             throw ValidationError("unknown digest '\(digest)'; use sha256, sha384 or sha512")
         }
         if Set(files).count != files.count { throw ValidationError("a document is named twice") }
+        if let level {
+            guard let parsed = SignatureLevel(name: level) else { throw ValidationError("unknown level '\(level)'; use B, T or LT") }
+            if parsed != .baselineB && tsaOptions.tsa == nil { throw ValidationError("--level \(level) needs --tsa URL") }
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let identity = try loadIdentity()
+            let chosenLevel = level.flatMap(SignatureLevel.init(name:)) ?? (tsaOptions.tsa == nil ? .baselineB : .baselineT)
+            let service = try tsaOptions.tsa.map { TimestampService(url: $0, http: try tsaOptions.httpOptions()) }
             let options = SignatureOptions(digest: digest.flatMap(DigestAlgorithm.init(name:)), rsaPSS: pss,
-                                           attached: attached)
+                                           attached: attached, level: chosenLevel, timestampService: service)
             if let addTo {
                 try coSign(existing: addTo, identity: identity, options: options)
             } else {

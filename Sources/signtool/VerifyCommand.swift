@@ -11,7 +11,14 @@ struct Verify: TakesFileList {
             the signed attributes (content type, message digest, signing
             certificate), and the signer's certificate: its path to a root given
             with --trust (validity, basic constraints, path length, key usage)
-            and its revocation against the CRLs given with --crl.
+            and its revocation against the CRLs given with --crl, those the
+            signature carries (B-LT), and, unless --offline, those downloaded
+            from the certificates' CRL distribution points.
+
+            A signature timestamp (B-T) that verifies proves when the signature
+            existed: a certificate that expired or was revoked after that time
+            does not spoil it. Without one, such a signature is INDETERMINATE
+            (OUT_OF_BOUNDS_NO_POE / REVOKED_NO_POE).
 
             A detached FILE.p7s is checked against FILE unless --content names
             the document. Several signatures are checked in parallel; with
@@ -26,6 +33,7 @@ struct Verify: TakesFileList {
               signtool verify --trust root.pem decision.pdf.p7s
               signtool verify --trust root.pem --crl ca.crl --lang ar d.pdf.p7s
               signtool verify --trust root.pem --json signed/*.p7s
+              signtool verify --trust root.pem --offline archived.pdf.p7s
             """
     )
 
@@ -40,6 +48,12 @@ struct Verify: TakesFileList {
 
     @Option(help: "The signed document, for a detached signature (one signature only).")
     var content: String?
+
+    @Flag(help: "Use only what was given and what the signatures carry; download nothing.")
+    var offline = false
+
+    @Option(help: ArgumentHelp("Seconds to wait for a CRL download.", valueName: "seconds"))
+    var timeout: Double = 10
 
     @Flag(help: "One JSON object per signature, one per line.")
     var json = false
@@ -69,8 +83,13 @@ struct Verify: TakesFileList {
             for path in untrusted { intermediates += try Certificate.loadAll(FileIO.read(path), source: path) }
             var crls: [CertificateRevocationList] = []
             for path in crl { crls += try CertificateRevocationList.loadAll(FileIO.read(path), source: path) }
-            verifier = try SignatureVerifier(policy: VerificationPolicy(trustAnchors: anchors, intermediates: intermediates,
-                                                                        crls: crls))
+            var policy = VerificationPolicy(trustAnchors: anchors, intermediates: intermediates, crls: crls)
+            if !offline {
+                var http = HTTPFetcher.Options()
+                http.timeout = timeout
+                policy.revocationFetcher = RevocationFetcher(options: http)
+            }
+            verifier = try SignatureVerifier(policy: policy)
         } catch let error as SignServiceError {
             printError(error.reason)
             throw ExitCode(ExitStatus.code(for: error))

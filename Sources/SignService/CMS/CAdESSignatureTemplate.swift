@@ -26,6 +26,9 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private let contentTypeAttribute: [UInt8]
     private let signingCertificateAttribute: [UInt8]
     private let contexts: PreparedContextPool
+    /// B-LT: the CRLs of the signer's chain, fetched once per run.
+    private let chainRevocationValues: [[UInt8]]
+    private let fetcher: RevocationFetcher
 
     init(identity: SigningIdentity, options: SignatureOptions) throws {
         try options.check(for: identity.key)
@@ -60,6 +63,23 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         shim_OPENSSL_free(out)
         signingCertificateAttribute = DERWriter.sequence(DERWriter.oid(KnownOID.signingCertificateV2),
                                                          DERWriter.setOf([essDER]))
+        fetcher = RevocationFetcher(options: options.timestampService?.http ?? HTTPFetcher.Options())
+        chainRevocationValues = options.level == .baselineLT
+            ? try Self.revocationValues(for: [identity.certificate] + identity.chain, fetcher: fetcher) : []
+    }
+
+    /// The current CRL of every certificate that is not a root (B-LT revocation values).
+    static func revocationValues(for certificates: [Certificate], fetcher: RevocationFetcher) throws -> [[UInt8]] {
+        var values: [[UInt8]] = []
+        for certificate in certificates where !certificate.isSelfIssued {
+            guard let crl = try fetcher.crl(for: certificate) else {
+                throw SignServiceError(code: .unsupportedAlgorithm,
+                                       reason: "B-LT needs revocation data, but \(certificate.subject) names no CRL distribution point")
+            }
+            let der = crl.derBytes
+            if !values.contains(der) { values.append(der) }
+        }
+        return values
     }
 
     /// The DER ContentInfo signing content with `contentDigest`; `content` is embedded when
@@ -75,15 +95,31 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         var signedAttributes = DERWriter.setOf(attributes)
         let value = try sign(try ContentDigest.digest(signedAttributes, algorithm: digest))
         signedAttributes[0] = 0xA0
-        let signerInfo = DERWriter.sequence(DERWriter.smallInteger(1), signerIdentifier, digestAlgorithmID,
-                                            signedAttributes, signatureAlgorithmID, DERWriter.octetString(value))
+        var signerInfo = DERWriter.smallInteger(1) + signerIdentifier + digestAlgorithmID + signedAttributes
+            + signatureAlgorithmID + DERWriter.octetString(value)
+        var revocationValues: [[UInt8]] = []
+        if let service = options.timestampService, options.level >= .baselineT {
+            // The signature-time-stamp covers the signature value (ETSI EN 319 122-1 5.3).
+            let imprint = try ContentDigest.digest(value, algorithm: .sha256)
+            let stamp = try TimestampClient.timestamp(digest: imprint, algorithm: .sha256, url: service.url, options: service.http)
+            let attribute = DERWriter.sequence(DERWriter.oid(KnownOID.signatureTimeStampToken), DERWriter.setOf([stamp.token.der]))
+            signerInfo += DERWriter.setOf([attribute], tag: 0xA1)
+            if options.level == .baselineLT {
+                revocationValues = chainRevocationValues
+                if let tsa = stamp.token.tsaCertificate {
+                    revocationValues += try Self.revocationValues(for: [tsa], fetcher: fetcher).filter { !revocationValues.contains($0) }
+                }
+            }
+        }
+        let signerInfoSequence = DERWriter.tlv(DER.sequence, signerInfo)
         var encapsulated = DERWriter.oid(KnownOID.data)
         if let content {
             encapsulated += DERWriter.tlv(0xA0, DERWriter.octetString(Array(content)))
         }
+        let crls = revocationValues.isEmpty ? [] : DERWriter.setOf(revocationValues, tag: 0xA1)
         let signedData = DERWriter.sequence(DERWriter.smallInteger(1), DERWriter.setOf([digestAlgorithmID]),
-                                            DERWriter.sequence(encapsulated), certificateSet,
-                                            DERWriter.setOf([signerInfo]))
+                                            DERWriter.sequence(encapsulated), certificateSet, crls,
+                                            DERWriter.setOf([signerInfoSequence]))
         return DERWriter.sequence(DERWriter.oid(KnownOID.signedData), DERWriter.tlv(0xA0, signedData))
     }
 

@@ -13,14 +13,25 @@ public struct SignatureOptions: Sendable {
     /// Enveloping (content inside the signature) instead of detached.
     public var attached: Bool
 
-    public init(digest: DigestAlgorithm? = nil, rsaPSS: Bool = false, attached: Bool = false) {
+    /// B-B, B-T (signature timestamp) or B-LT (also every CRL of the chain embedded).
+    public var level: SignatureLevel
+    /// The TSA for B-T and B-LT.
+    public var timestampService: TimestampService?
+
+    public init(digest: DigestAlgorithm? = nil, rsaPSS: Bool = false, attached: Bool = false,
+                level: SignatureLevel = .baselineB, timestampService: TimestampService? = nil) {
         self.digest = digest
         self.rsaPSS = rsaPSS
         self.attached = attached
+        self.level = level
+        self.timestampService = timestampService
     }
 
-    /// Rejects options the key cannot honour (RSA-PSS with a non-RSA key).
+    /// Rejects options the key cannot honour (RSA-PSS with a non-RSA key), and B-T/B-LT without a TSA.
     func check(for key: PrivateKey) throws {
+        if level != .baselineB && timestampService == nil {
+            throw SignServiceError.malformed("level \(level.rawValue) needs a timestamp authority (--tsa URL)")
+        }
         if rsaPSS && !key.isRSA {
             throw SignServiceError(code: .unsupportedAlgorithm,
                                    reason: "--pss needs an RSA key; this key is \(key.algorithmDescription)")
@@ -41,6 +52,34 @@ public struct SignatureOptions: Sendable {
 ///   certificates [0] IMPLICIT CertificateSet OPTIONAL,
 ///   signerInfos SignerInfos }
 /// ```
+/// CAdES baseline levels (ETSI EN 319 122-1 section 6).
+public enum SignatureLevel: String, Sendable, Codable, Comparable {
+    case baselineB = "B-B", baselineT = "B-T", baselineLT = "B-LT"
+
+    /// Parses "B", "T", "LT", "B-T", "B-LT" (any case).
+    public init?(name: String) {
+        switch name.uppercased().replacingOccurrences(of: "B-", with: "") {
+        case "B": self = .baselineB
+        case "T": self = .baselineT
+        case "LT": self = .baselineLT
+        default: return nil
+        }
+    }
+
+    private var order: Int { self == .baselineB ? 0 : self == .baselineT ? 1 : 2 }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.order < rhs.order }
+}
+
+/// An RFC 3161 timestamp authority reached over HTTP.
+public struct TimestampService: Sendable {
+    public var url: String
+    public var http: HTTPFetcher.Options
+    public init(url: String, http: HTTPFetcher.Options = HTTPFetcher.Options()) {
+        self.url = url
+        self.http = http
+    }
+}
+
 public enum CAdES {
     /// Signs the file at `path`, streaming it through the digest in 1 MiB chunks.
     /// Returns the DER-encoded ContentInfo. For many files, make one `CAdESSigner`.
@@ -118,6 +157,24 @@ public enum CAdES {
         }
         guard CMS_SignerInfo_sign(si) == 1 else {
             throw SignServiceError.openSSL("signing failed")
+        }
+        guard let service = options.timestampService, options.level >= .baselineT else { return }
+        guard let value = CMS_SignerInfo_get0_signature(si) else { throw SignServiceError.openSSL("no signature value") }
+        let signatureValue = Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
+        let stamp = try TimestampClient.timestamp(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
+                                                  algorithm: .sha256, url: service.url, options: service.http)
+        OpenSSLErrorQueue.clear()
+        let added = stamp.token.der.withUnsafeBufferPointer {
+            CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, $0.baseAddress, Int32($0.count))
+        }
+        guard added == 1 else { throw SignServiceError.openSSL("cannot add the signature timestamp") }
+        guard options.level == .baselineLT else { return }
+        let fetcher = RevocationFetcher(options: service.http)
+        var certificates = [identity.certificate] + identity.chain
+        if let tsa = stamp.token.tsaCertificate { certificates.append(tsa) }
+        for der in try CAdESSignatureTemplate.revocationValues(for: certificates, fetcher: fetcher) {
+            let crl = try CertificateRevocationList.loadAll(der, source: "CRL")[0]
+            guard CMS_add1_crl(cms.pointer, crl.pointer) == 1 else { throw SignServiceError.openSSL("cannot embed a CRL") }
         }
     }
 

@@ -60,6 +60,15 @@ final class CMSContentInfo {
         }
     }
 
+    /// CRLs embedded in the SignedData (B-LT revocation values).
+    var crls: [CertificateRevocationList] {
+        guard let stack = CMS_get1_crls(pointer) else { return [] }
+        defer { shim_sk_X509_CRL_pop_free(stack) }
+        return (0..<shim_sk_X509_CRL_num(stack)).compactMap { index in
+            shim_sk_X509_CRL_value(stack, index).map { X509_CRL_up_ref($0); return CertificateRevocationList(takingOwnershipOf: $0) }
+        }
+    }
+
     var isDetached: Bool { CMS_is_detached(pointer) == 1 }
 
     /// The encapsulated content (attached signatures), borrowed.

@@ -22,6 +22,8 @@ struct ParsedSignedData {
     let eContent: Range<Int>?
     /// Full encodings of the embedded certificates.
     let certificates: [Range<Int>]
+    /// CertificateList encodings from the crls field (revocation values of B-LT).
+    let crls: [Range<Int>]
     let signerInfos: [ParsedSignerInfo]
 
     init(_ bytes: [UInt8]) throws {
@@ -64,7 +66,16 @@ struct ParsedSignedData {
             }
         }
         self.certificates = certificates
-        _ = try fields.readIfPresent(0xA1)
+        var crls: [Range<Int>] = []
+        if let set = try fields.readIfPresent(0xA1) {
+            var reader = DER.Reader(bytes, contentsOf: set)
+            while !reader.isAtEnd {
+                let choice = try reader.read()
+                // OtherRevocationInfoFormat ([1], e.g. OCSP responses) is not read here.
+                if choice.tag == DER.sequence { crls.append(choice.encoding) }
+            }
+        }
+        self.crls = crls
         let infos = try fields.read(DER.set)
         try fields.finish()
         var reader = DER.Reader(bytes, contentsOf: infos)
@@ -99,6 +110,8 @@ struct ParsedSignerInfo: SignerEvidence {
     let attributes: [(type: [UInt8], values: [[UInt8]], firstTag: UInt8?)]
     let signatureOID: [UInt8]
     let signature: [UInt8]
+    /// Unsigned attributes: type and value encodings.
+    let unsignedAttributes: [(type: [UInt8], values: [[UInt8]])]
 
     init(_ bytes: [UInt8], node: DER.Node) throws {
         var fields = DER.Reader(bytes, contentsOf: node)
@@ -143,7 +156,19 @@ struct ParsedSignerInfo: SignerEvidence {
         self.attributes = attributes
         signatureOID = try Self.algorithmOID(bytes, try fields.read(DER.sequence))
         signature = Array(bytes[try fields.read(DER.octetString).content])
-        _ = try fields.readIfPresent(0xA1)
+        var unsigned: [(type: [UInt8], values: [[UInt8]])] = []
+        if let set = try fields.readIfPresent(0xA1) {
+            var reader = DER.Reader(bytes, contentsOf: set)
+            while !reader.isAtEnd {
+                var attribute = DER.Reader(bytes, contentsOf: try reader.read(DER.sequence))
+                let type = Array(bytes[try attribute.read(DER.objectIdentifier).content])
+                var values = DER.Reader(bytes, contentsOf: try attribute.read(DER.set))
+                var encodings: [[UInt8]] = []
+                while !values.isAtEnd { encodings.append(Array(bytes[try values.read().encoding])) }
+                unsigned.append((type, encodings))
+            }
+        }
+        unsignedAttributes = unsigned
         try fields.finish()
     }
 
@@ -199,6 +224,12 @@ struct ParsedSignerInfo: SignerEvidence {
     }
 
     var hasSignedAttributes: Bool { signedAttributes != nil }
+
+    var signatureValue: [UInt8] { signature }
+
+    var signatureTimestampTokens: [[UInt8]] {
+        unsignedAttributes.filter { $0.type == KnownOID.signatureTimeStampToken }.flatMap(\.values)
+    }
 
     var messageDigest: [UInt8]? {
         guard let (encoding, tag) = value(KnownOID.messageDigest), tag == DER.octetString else { return nil }

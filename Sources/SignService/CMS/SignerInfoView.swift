@@ -93,6 +93,26 @@ struct SignerInfoView: SignerEvidence {
         return (sequence(NID_id_smime_aa_signingCertificate), sequence(NID_id_smime_aa_signingCertificateV2))
     }
 
+    var signatureValue: [UInt8] {
+        guard let value = CMS_SignerInfo_get0_signature(pointer) else { return [] }
+        return Self.bytes(value) ?? []
+    }
+
+    var signatureTimestampTokens: [[UInt8]] {
+        var tokens: [[UInt8]] = []
+        var index: Int32 = -1
+        while true {
+            index = CMS_unsigned_get_attr_by_NID(pointer, NID_id_smime_aa_timeStampToken, index)
+            guard index >= 0, let attribute = CMS_unsigned_get_attr(pointer, index) else { break }
+            for valueIndex in 0..<X509_ATTRIBUTE_count(attribute) {
+                guard let type = X509_ATTRIBUTE_get0_type(attribute, valueIndex), type.pointee.type == V_ASN1_SEQUENCE,
+                      let sequence = type.pointee.value.sequence, let bytes = Self.bytes(sequence) else { continue }
+                tokens.append(bytes)
+            }
+        }
+        return tokens
+    }
+
     func identifies(_ record: CertificateRecord) -> Bool {
         CMS_SignerInfo_cert_cmp(pointer, record.certificate.pointer) == 0
     }

@@ -108,6 +108,28 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     public var description: String { subject }
 
+    /// CRL distribution point URIs (RFC 5280 4.2.1.13).
+    public var crlDistributionPoints: [String] { uris(0) }
+    /// OCSP responder URIs from authorityInfoAccess (RFC 5280 4.2.2.1).
+    public var ocspResponders: [String] { uris(1) }
+
+    private func uris(_ which: Int32) -> [String] {
+        var buffer = [CChar](repeating: 0, count: 2048)
+        let needed = shim_certificate_uris(pointer, which, &buffer, Int32(buffer.count))
+        if needed > buffer.count {
+            buffer = [CChar](repeating: 0, count: Int(needed))
+            _ = shim_certificate_uris(pointer, which, &buffer, Int32(buffer.count))
+        }
+        let bytes = buffer.prefix(Int(needed)).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// Whether basicConstraints marks this certificate as a CA.
+    public var isCA: Bool { X509_check_ca(pointer) > 0 }
+
+    /// Whether subject and issuer are the same name (a root, or a self-issued certificate).
+    public var isSelfIssued: Bool { X509_NAME_cmp(X509_get_subject_name(pointer), X509_get_issuer_name(pointer)) == 0 }
+
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { X509_cmp(lhs.pointer, rhs.pointer) == 0 }
     public func hash(into hasher: inout Hasher) {
         // The certificate's SHA-1 fingerprint, cached by OpenSSL, stands for its DER.

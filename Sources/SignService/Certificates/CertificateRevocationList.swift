@@ -62,6 +62,11 @@ public final class CertificateRevocationList: @unchecked Sendable {
     public var thisUpdate: Date? { ASN1TimeConversion.date(X509_CRL_get0_lastUpdate(pointer)) }
     public var nextUpdate: Date? { ASN1TimeConversion.date(X509_CRL_get0_nextUpdate(pointer)) }
 
+    /// Whether this CRL comes from the issuer of `certificate` (by name; OpenSSL checks the signature).
+    public func isFromIssuer(of certificate: Certificate) -> Bool {
+        X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_issuer_name(certificate.pointer)) == 0
+    }
+
     /// The revocation date of `certificate` if this CRL lists it.
     public func revocationDate(of certificate: Certificate) -> Date? {
         var entry: OpaquePointer?

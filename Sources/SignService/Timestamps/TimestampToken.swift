@@ -14,6 +14,8 @@ public struct TimestampToken: Sendable {
     public let imprintAlgorithm: DigestAlgorithm?
     public let imprint: [UInt8]
     public let policy: String
+    /// The TSA's certificate, when the token carries it (certReq was set).
+    public let tsaCertificate: Certificate?
 
     /// Reads a token (ContentInfo) or a whole TimeStampResp, whose status must be granted.
     public init(der bytes: [UInt8], source: String) throws {
@@ -63,8 +65,10 @@ public struct TimestampToken: Sendable {
         let signers = PKCS7_get0_signers(pkcs7, nil, 0)
         if let signers, shim_sk_X509_num(signers) > 0, let first = shim_sk_X509_value(signers, 0) {
             tsa = Certificate.format(X509_get_subject_name(first))
+            tsaCertificate = Certificate(borrowing: first)
         } else {
             tsa = "unnamed TSA"
+            tsaCertificate = nil
         }
         if let signers { shim_sk_X509_free(signers) }
         OpenSSLErrorQueue.clear()

@@ -36,7 +36,10 @@ final class CertificatePathValidator: @unchecked Sendable {
 
     deinit { X509_STORE_free(store) }
 
-    func validate(_ leaf: Certificate, untrusted: [Certificate], at time: Date) -> Outcome {
+    /// `extraCRLs` join the validator's own: those a signature carries, or that were fetched.
+    func validate(_ leaf: Certificate, untrusted: [Certificate], at time: Date,
+                  extraCRLs: [CertificateRevocationList] = []) -> Outcome {
+        let crls = self.crls + extraCRLs
         var outcome = Outcome()
         let recorder = ProblemRecorder()
         guard let ctx = X509_STORE_CTX_new(), let untrustedStack = shim_sk_X509_new_null(),
@@ -62,7 +65,7 @@ final class CertificatePathValidator: @unchecked Sendable {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
             X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
         } else {
-            outcome.warnings.append("revocation status not checked: no CRL was given")
+            outcome.warnings.append("revocation status not checked: no CRL was given or found")
         }
         _ = shim_X509_STORE_CTX_set_app_data(ctx, Unmanaged.passUnretained(recorder).toOpaque())
         X509_STORE_CTX_set_verify_cb(ctx, verifyCallback)

@@ -12,6 +12,9 @@ public struct VerificationPolicy: Sendable {
     public var crls: [CertificateRevocationList]
     /// When the certificates must be valid; "now" unless a test says otherwise.
     public var validationTime: Date
+    /// Downloads CRLs a signature does not carry from its certificates' distribution
+    /// points; nil decides offline, with what was given and what the signature carries.
+    public var revocationFetcher: RevocationFetcher?
 
     public init(trustAnchors: [Certificate], intermediates: [Certificate] = [],
                 crls: [CertificateRevocationList] = [], validationTime: Date = Date()) {
@@ -33,6 +36,7 @@ public final class SignatureVerifier: Sendable {
     private let certificates = CertificateCache()
     private let intermediates: [CertificateRecord]
     private let pathCache = Mutex<[Data: CertificatePathValidator.Outcome]>([:])
+    private let crlParseCache = Mutex<[Data: CertificateRevocationList]>([:])
     /// False sends every signature through OpenSSL's CMS parser (tests compare the paths).
     let readsDERDirectly: Bool
 
@@ -65,9 +69,10 @@ public final class SignatureVerifier: Sendable {
         if readsDERDirectly, let parsed = try? ParsedSignedData(bytes), parsed.eContentType == KnownOID.data,
            !parsed.signerInfos.isEmpty, parsed.signerInfos.allSatisfy(\.isVerifiableHere) {
             let content = try resolveContent(detached: parsed.eContent == nil, signature: path, explicit: contentPath)
+            let crls = parsed.crls.compactMap { embeddedCRL(Array(parsed.bytes[$0])) }
             return try report(file: path, content: content, signers: parsed.signerInfos,
                               embedded: parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) },
-                              eContentType: parsed.eContentType) { algorithms in
+                              embeddedCRLs: crls, eContentType: parsed.eContentType) { algorithms in
                 try parsed.bytes.withUnsafeBytes { raw in
                     try ContentDigest.digests(of: UnsafeRawBufferPointer(rebasing: raw[parsed.eContent!]), algorithms: algorithms)
                 }
@@ -77,7 +82,7 @@ public final class SignatureVerifier: Sendable {
         let cms = try CMSContentInfo(encoded: bytes, source: path)
         let content = try resolveContent(detached: cms.isDetached, signature: path, explicit: contentPath)
         return try report(file: path, content: content, signers: cms.signerInfos.map(SignerInfoView.init),
-                          embedded: cms.certificates.map(certificates.record),
+                          embedded: cms.certificates.map(certificates.record), embeddedCRLs: cms.crls.compactMap { embeddedCRL($0.derBytes) },
                           eContentType: SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []) { algorithms in
             try cms.withEncapsulatedContent { try ContentDigest.digests(of: $0, algorithms: algorithms) } ?? [:]
         }
@@ -85,7 +90,7 @@ public final class SignatureVerifier: Sendable {
 
     /// Digests the content once per digest algorithm in use, then validates every signer.
     private func report(file: String, content: String?, signers: [some SignerEvidence], embedded: [CertificateRecord],
-                        eContentType: [UInt8],
+                        embeddedCRLs: [CertificateRevocationList], eContentType: [UInt8],
                         encapsulatedDigests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]]) throws -> ValidationReport {
         guard !signers.isEmpty else {
             return .failure(file: file, content: content, .formatFailure, error: "the signature contains no signer")
@@ -94,7 +99,8 @@ public final class SignatureVerifier: Sendable {
         let digests = try content.map { try ContentDigest.digests(ofFileAt: $0, algorithms: algorithms) }
             ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
-            validate($0, digests: digests, candidates: embedded + intermediates, eContentType: eContentType)
+            validate($0, digests: digests, candidates: embedded + intermediates, embeddedCRLs: embeddedCRLs,
+                     eContentType: eContentType)
         }
         return ValidationReport(file: file, content: content, signatures: signatures)
     }
@@ -114,8 +120,18 @@ public final class SignatureVerifier: Sendable {
         return content
     }
 
+    /// A CRL from a signature's crls field, parsed once per distinct encoding.
+    private func embeddedCRL(_ der: [UInt8]) -> CertificateRevocationList? {
+        guard let key = try? Data(ContentDigest.digest(der, algorithm: .sha256)) else { return nil }
+        if let cached = crlParseCache.withLock({ $0[key] }) { return cached }
+        guard let crl = try? CertificateRevocationList.loadAll(der, source: "embedded CRL").first else { return nil }
+        crlParseCache.withLock { $0[key] = crl }
+        return crl
+    }
+
     private func validate(_ info: some SignerEvidence, digests: [DigestAlgorithm: [UInt8]],
-                          candidates: [CertificateRecord], eContentType: [UInt8]) -> SignatureValidation {
+                          candidates: [CertificateRecord], embeddedCRLs: [CertificateRevocationList],
+                          eContentType: [UInt8]) -> SignatureValidation {
         var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil,
                                          signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithmName,
                                          signatureAlgorithm: info.signatureAlgorithmName, errors: [], warnings: [])
@@ -170,13 +186,57 @@ public final class SignatureVerifier: Sendable {
         if !record.certificate.keyUsagePermitsDocumentSigning {
             fail(.indeterminate, .chainConstraintsFailure, "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation")
         }
-        let outcome = pathOutcome(for: record, candidates: candidates)
+        // A signature timestamp that verifies proves the signature existed at its time (POE).
+        var proof: TimestampToken?
+        for token in info.signatureTimestampTokens {
+            switch TimestampVerification.check(token: token, covering: info.signatureValue, anchors: policy.trustAnchors,
+                                               untrusted: candidates.map(\.certificate)) {
+            case .valid(let verified):
+                if proof == nil || verified.time < proof!.time { proof = verified }
+            case .invalid(let reason):
+                result.warnings.append("\(reason); it is not used as proof of existence")
+            }
+        }
+        if let proof {
+            result.timestamp = .init(time: proof.time, tsa: proof.tsa)
+            result.level = .baselineT
+        }
+
+        var crls = embeddedCRLs
+        if let fetcher = policy.revocationFetcher {
+            for certificate in [record.certificate] + candidates.map(\.certificate) where !certificate.isSelfIssued {
+                if (policy.crls + crls).contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
+                do {
+                    if let crl = try fetcher.crl(for: certificate) { crls.append(crl) }
+                } catch let error as SignServiceError {
+                    result.warnings.append("the CRL of \(certificate.subject) could not be fetched: \(error.reason)")
+                } catch {}
+            }
+        }
+        if proof != nil && !embeddedCRLs.isEmpty && candidates.map(\.certificate).filter({ !$0.isSelfIssued }).allSatisfy({ certificate in
+            certificate == record.certificate || !certificate.isCA || embeddedCRLs.contains { $0.isFromIssuer(of: certificate) }
+        }) && embeddedCRLs.contains(where: { $0.isFromIssuer(of: record.certificate) }) {
+            result.level = .baselineLT
+        }
+
+        let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
         result.warnings.append(contentsOf: outcome.warnings)
         if let fatal = outcome.fatal {
             fail(.indeterminate, fatal.subIndication, fatal.message)
         }
+        // With proof of existence, validity periods are judged at the timestamp's time.
+        let outOfBounds = proof.map { pathOutcome(for: record, candidates: candidates, crls: crls, at: $0.time).outOfBounds }
+            ?? outcome.outOfBounds
         for revocation in outcome.revocations {
             let when = revocation.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""
+            if let proof, let date = revocation.date, date > proof.time {
+                result.warnings.append("\(revocation.depth == 0 ? "the signer's certificate" : "CA certificate \(revocation.subject)") was revoked\(when), after the timestamp proves the signature existed (\(CertificatePathValidator.format(proof.time)))")
+                continue
+            }
+            if let proof, revocation.depth == 0, let date = revocation.date, date <= proof.time {
+                fail(.totalFailed, .revoked, "the signer's certificate was revoked\(when), before the signature timestamp")
+                continue
+            }
             if revocation.depth > 0 {
                 fail(.indeterminate, .revokedCANoPOE, "CA certificate \(revocation.subject) was revoked\(when)")
             } else if let revoked = revocation.date, let claimed = result.signingTime, revoked <= claimed {
@@ -185,18 +245,26 @@ public final class SignatureVerifier: Sendable {
                 fail(.indeterminate, .revokedNoPOE, "the signer's certificate was revoked\(when) and nothing proves the signature existed before")
             }
         }
-        for problem in outcome.outOfBounds {
-            fail(.indeterminate, .outOfBoundsNoPOE, "\(problem), and nothing proves the signature existed while it was valid")
+        for problem in outOfBounds {
+            fail(.indeterminate, .outOfBoundsNoPOE, proof == nil
+                 ? "\(problem), and nothing proves the signature existed while it was valid"
+                 : "\(problem), already at the time of the signature timestamp")
+        }
+        if proof != nil && outOfBounds.isEmpty && !outcome.outOfBounds.isEmpty {
+            result.warnings.append(contentsOf: outcome.outOfBounds.map { "\($0), after the signature timestamp" })
         }
         return result
     }
 
     /// Path validation, once per signer certificate and set of candidate intermediates.
-    private func pathOutcome(for record: CertificateRecord, candidates: [CertificateRecord]) -> CertificatePathValidator.Outcome {
+    private func pathOutcome(for record: CertificateRecord, candidates: [CertificateRecord],
+                             crls: [CertificateRevocationList], at time: Date) -> CertificatePathValidator.Outcome {
         var key = Data(record.fingerprint)
         for candidate in candidates { key.append(contentsOf: candidate.fingerprint) }
+        for crl in crls { withUnsafeBytes(of: ObjectIdentifier(crl)) { key.append(contentsOf: $0) } }
+        withUnsafeBytes(of: time.timeIntervalSince1970) { key.append(contentsOf: $0) }
         if let cached = pathCache.withLock({ $0[key] }) { return cached }
-        let outcome = paths.validate(record.certificate, untrusted: candidates.map(\.certificate), at: policy.validationTime)
+        let outcome = paths.validate(record.certificate, untrusted: candidates.map(\.certificate), at: time, extraCRLs: crls)
         pathCache.withLock { $0[key] = outcome }
         return outcome
     }

@@ -15,6 +15,10 @@ protocol SignerEvidence {
     var contentTypeAttribute: [UInt8]? { get }
     /// DER of the signingCertificate (v1) and signingCertificateV2 attribute values.
     var signingCertificateAttributes: (v1: [UInt8]?, v2: [UInt8]?) { get }
+    /// The signature value octets (what a signature timestamp covers).
+    var signatureValue: [UInt8] { get }
+    /// DER of each signature-time-stamp token (unsigned attribute, RFC 3161 appendix A).
+    var signatureTimestampTokens: [[UInt8]] { get }
     func identifies(_ record: CertificateRecord) -> Bool
     func verifySignature(with record: CertificateRecord) -> Bool
 }
@@ -64,6 +68,8 @@ enum KnownOID {
     static let signingTime: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05]
     static let signingCertificate: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x0C]
     static let signingCertificateV2: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x2F]
+    /// id-aa-signatureTimeStampToken (RFC 3161 appendix A).
+    static let signatureTimeStampToken: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x0E]
     static let sha256: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]
     static let sha384: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02]
     static let sha512: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03]

@@ -74,9 +74,20 @@ public struct SignatureValidation: Sendable, Codable {
     public var errors: [String]
     /// What was not checked or is weak, without changing the indication.
     public var warnings: [String]
+    /// The signature timestamp that proves when the signature existed, if it verified.
+    public var timestamp: TimestampInfo? = nil
+    /// The CAdES baseline level the signature reaches: B-B, B-T or B-LT.
+    public var level: SignatureLevel = .baselineB
+
+    /// A verified signature timestamp: its time (proof of existence) and the TSA.
+    public struct TimestampInfo: Sendable, Codable, Equatable {
+        public var time: Date
+        public var tsa: String
+    }
 
     enum CodingKeys: String, CodingKey {
-        case indication, subIndication, signer, signingTime, digestAlgorithm, signatureAlgorithm, errors, warnings
+        case indication, subIndication, signer, signingTime, digestAlgorithm, signatureAlgorithm, errors, warnings,
+             timestamp, level
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -89,6 +100,8 @@ public struct SignatureValidation: Sendable, Codable {
         try container.encode(signatureAlgorithm, forKey: .signatureAlgorithm)
         try container.encode(errors, forKey: .errors)
         try container.encode(warnings, forKey: .warnings)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(level, forKey: .level)
     }
 }
 

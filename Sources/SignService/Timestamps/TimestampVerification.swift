@@ -1,0 +1,53 @@
+internal import COpenSSL
+import Foundation
+
+/// Checks a signature timestamp (ETSI EN 319 102-1 5.4): the token's signature, the TSA
+/// certificate's path to a trust anchor with the timeStamping purpose (OpenSSL's TS
+/// verifier), and that the token's imprint is the digest of the signature value it
+/// claims to cover.
+enum TimestampVerification {
+    enum Outcome {
+        case valid(TimestampToken)
+        case invalid(String)
+    }
+
+    static func check(token der: [UInt8], covering signatureValue: [UInt8], anchors: [Certificate],
+                      untrusted: [Certificate]) -> Outcome {
+        let token: TimestampToken
+        do {
+            token = try TimestampToken(der: der, source: "the signature timestamp")
+        } catch let error as SignServiceError {
+            return .invalid(error.reason)
+        } catch {
+            return .invalid("the signature timestamp cannot be read")
+        }
+        guard let algorithm = token.imprintAlgorithm,
+              let expected = try? ContentDigest.digest(signatureValue, algorithm: algorithm), expected == token.imprint else {
+            return .invalid("the signature timestamp covers something other than this signature value")
+        }
+        OpenSSLErrorQueue.clear()
+        let pkcs7: UnsafeMutablePointer<PKCS7>? = token.der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_PKCS7(nil, &cursor, buffer.count)
+        }
+        guard let pkcs7, let ctx = TS_VERIFY_CTX_new(), let store = X509_STORE_new(), let certs = shim_sk_X509_new_null() else {
+            return .invalid("out of memory")
+        }
+        defer { PKCS7_free(pkcs7); TS_VERIFY_CTX_free(ctx) }
+        for anchor in anchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
+        for certificate in untrusted {
+            X509_up_ref(certificate.pointer)
+            _ = shim_sk_X509_push(certs, certificate.pointer)
+        }
+        // The context owns the store and the stack from here on.
+        TS_VERIFY_CTX_set_store(ctx, store)
+        TS_VERIFY_CTX_set_certs(ctx, certs)
+        TS_VERIFY_CTX_set_flags(ctx, Int32(TS_VFY_SIGNATURE | TS_VFY_VERSION))
+        OpenSSLErrorQueue.clear()
+        guard TS_RESP_verify_token(ctx, pkcs7) == 1 else {
+            let detail = OpenSSLErrorQueue.drain()
+            return .invalid("the signature timestamp from \(token.tsa) does not verify\(detail.isEmpty ? "" : ": \(detail)")")
+        }
+        return .valid(token)
+    }
+}
