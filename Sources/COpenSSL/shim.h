@@ -2,6 +2,7 @@
 #define SIGNTOOL_COPENSSL_SHIM_H
 
 #include <string.h>
+#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -69,6 +70,10 @@ static inline void *shim_X509_STORE_CTX_get_app_data(X509_STORE_CTX *ctx) {
     return X509_STORE_CTX_get_app_data(ctx);
 }
 
+static inline int shim_sk_ASN1_OBJECT_num(const STACK_OF(ASN1_OBJECT) *sk) { return sk_ASN1_OBJECT_num(sk); }
+static inline ASN1_OBJECT *shim_sk_ASN1_OBJECT_value(const STACK_OF(ASN1_OBJECT) *sk, int i) { return sk_ASN1_OBJECT_value(sk, i); }
+static inline void shim_sk_ASN1_OBJECT_pop_free(STACK_OF(ASN1_OBJECT) *sk) { sk_ASN1_OBJECT_pop_free(sk, ASN1_OBJECT_free); }
+
 static inline int shim_sk_X509_CRL_num(const STACK_OF(X509_CRL) *sk) { return sk_X509_CRL_num(sk); }
 static inline X509_CRL *shim_sk_X509_CRL_value(const STACK_OF(X509_CRL) *sk, int i) { return sk_X509_CRL_value(sk, i); }
 static inline void shim_sk_X509_CRL_pop_free(STACK_OF(X509_CRL) *sk) { sk_X509_CRL_pop_free(sk, X509_CRL_free); }
@@ -103,6 +108,74 @@ static inline int shim_certificate_uris(X509 *x, int which, char *buffer, int ca
         sk_DIST_POINT_pop_free(points, DIST_POINT_free);
     }
 #undef SHIM_APPEND
+    return used;
+}
+
+/// 1 if OpenSSL decodes the extension (or does not know it), 0 if it is malformed.
+static inline int shim_extension_decodes(X509_EXTENSION *ext) {
+    const X509V3_EXT_METHOD *method = X509V3_EXT_get(ext);
+    if (method == NULL) return 1;
+    void *value = X509V3_EXT_d2i(ext);
+    if (value == NULL) return 0;
+    if (method->it) ASN1_item_free(value, ASN1_ITEM_ptr(method->it));
+    else if (method->ext_free) method->ext_free(value);
+    return 1;
+}
+
+static inline int shim_append_general_name(GENERAL_NAME *name, const char *prefix, char *buffer, int capacity, int used) {
+    const char *kind = NULL;
+    const unsigned char *data = NULL;
+    int length = 0;
+    switch (name->type) {
+    case GEN_DNS: kind = "DNS"; data = ASN1_STRING_get0_data(name->d.dNSName); length = ASN1_STRING_length(name->d.dNSName); break;
+    case GEN_EMAIL: kind = "EMAIL"; data = ASN1_STRING_get0_data(name->d.rfc822Name); length = ASN1_STRING_length(name->d.rfc822Name); break;
+    case GEN_URI: kind = "URI"; data = ASN1_STRING_get0_data(name->d.uniformResourceIdentifier); length = ASN1_STRING_length(name->d.uniformResourceIdentifier); break;
+    case GEN_IPADD: {
+        // As text (RFC 5952 form for IPv6); a constraint's address/mask pair stays empty.
+        static __thread char text[64];
+        int octets = ASN1_STRING_length(name->d.iPAddress);
+        kind = "IP";
+        if ((octets == 4 || octets == 16) &&
+            inet_ntop(octets == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(name->d.iPAddress), text, sizeof text)) {
+            data = (const unsigned char *)text; length = (int)strlen(text);
+        }
+        break;
+    }
+    case GEN_DIRNAME: kind = "DIRNAME"; length = 0; break;
+    default: kind = "OTHER"; length = 0; break;
+    }
+    int needed = (int)strlen(prefix) + (int)strlen(kind) + 1 + length + 1;
+    if (used + needed <= capacity) {
+        int at = used;
+        memcpy(buffer + at, prefix, strlen(prefix)); at += (int)strlen(prefix);
+        memcpy(buffer + at, kind, strlen(kind)); at += (int)strlen(kind);
+        buffer[at++] = ':';
+        if (length > 0) { memcpy(buffer + at, data, length); at += length; }
+        buffer[at] = '\n';
+    }
+    return used + needed;
+}
+
+/// subjectAltName entries as "KIND:value" lines (which == 0), or name-constraint subtrees
+/// as "P:KIND:value" / "E:KIND:value" lines (which == 1). Returns the bytes needed, or
+/// -1 when the extension is present but cannot be decoded.
+static inline int shim_certificate_names(X509 *x, int which, char *buffer, int capacity) {
+    int used = 0, critical = 0;
+    if (which == 0) {
+        GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, &critical, NULL);
+        if (names == NULL) return critical == -1 ? 0 : -1;
+        for (int i = 0; i < sk_GENERAL_NAME_num(names); i++)
+            used = shim_append_general_name(sk_GENERAL_NAME_value(names, i), "", buffer, capacity, used);
+        GENERAL_NAMES_free(names);
+    } else {
+        NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, &critical, NULL);
+        if (nc == NULL) return critical == -1 ? 0 : -1;
+        for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++)
+            used = shim_append_general_name(sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base, "P:", buffer, capacity, used);
+        for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); i++)
+            used = shim_append_general_name(sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i)->base, "E:", buffer, capacity, used);
+        NAME_CONSTRAINTS_free(nc);
+    }
     return used;
 }
 

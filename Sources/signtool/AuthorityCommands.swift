@@ -171,7 +171,7 @@ struct Cert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cert",
         abstract: "Issue, list, revoke and verify certificates.",
-        subcommands: [Issue.self, List.self, Revoke.self]
+        subcommands: [Issue.self, List.self, Revoke.self, CertVerify.self]
     )
 
     struct Issue: ParsableCommand {

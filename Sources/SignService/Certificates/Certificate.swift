@@ -124,6 +124,16 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// Whether the extendedKeyUsage extension lists `oid` (dotted form).
+    public func hasExtendedKeyUsage(_ oid: String) -> Bool {
+        guard let usage = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return false }
+        let stack = OpaquePointer(usage)
+        defer { shim_sk_ASN1_OBJECT_pop_free(stack) }
+        return (0..<shim_sk_ASN1_OBJECT_num(stack)).contains { index in
+            shim_sk_ASN1_OBJECT_value(stack, index).map { TimestampToken.oidText($0) } == oid
+        }
+    }
+
     /// Whether basicConstraints marks this certificate as a CA.
     public var isCA: Bool { X509_check_ca(pointer) > 0 }
 

@@ -1,0 +1,304 @@
+internal import COpenSSL
+import Foundation
+
+/// What a certificate is checked for (`signtool cert verify --purpose`).
+public enum CertificatePurpose: String, Sendable, CaseIterable, Codable {
+    case any, documentSigning, emailProtection, timeStamping, serverAuth, clientAuth
+
+    var openSSLPurpose: Int32? {
+        switch self {
+        case .any, .documentSigning: return nil
+        case .emailProtection: return X509_PURPOSE_SMIME_SIGN
+        case .timeStamping: return X509_PURPOSE_TIMESTAMP_SIGN
+        case .serverAuth: return X509_PURPOSE_SSL_SERVER
+        case .clientAuth: return X509_PURPOSE_SSL_CLIENT
+        }
+    }
+}
+
+/// Path validation of one certificate on its own (RFC 5280 section 6).
+///
+/// OpenSSL's X509_verify_cert in strict mode builds and checks the path; these checks are
+/// layered over it where OpenSSL 3.0 is more lenient or stricter than RFC 5280:
+/// - a certificate is valid up to and including its notAfter second (4.1.2.5);
+/// - serial numbers must be positive and at most 20 octets (4.1.2.2);
+/// - an extendedKeyUsage extension must list at least one purpose (4.2.1.12);
+/// - a CRL must carry a CRL number (5.2.3) to be used;
+/// - a CA certificate used to issue must assert keyCertSign when it has a keyUsage (4.2.1.3).
+public enum CertificateValidation {
+    public struct Request: Sendable {
+        public var trustAnchors: [Certificate]
+        public var intermediates: [Certificate] = []
+        public var crls: [CertificateRevocationList] = []
+        public var time: Date = Date()
+        public var purpose: CertificatePurpose = .any
+        public var dnsName: String?
+        public var ipAddress: String?
+        public var maximumDepth: Int?
+        public init(trustAnchors: [Certificate]) { self.trustAnchors = trustAnchors }
+    }
+
+    public struct Result: Sendable, Codable {
+        public var valid: Bool
+        /// Why the path is not valid, one sentence each.
+        public var errors: [String]
+        public var warnings: [String]
+        /// Subjects from the certificate up to the trust anchor.
+        public var chain: [String]
+    }
+
+    public static func validate(_ certificate: Certificate, _ request: Request) -> Result {
+        var result = Result(valid: false, errors: [], warnings: [], chain: [])
+        var crls: [CertificateRevocationList] = []
+        for crl in request.crls {
+            if crl.number == nil {
+                result.warnings.append("a CRL from \(crl.issuer) has no CRL number (RFC 5280 5.2.3) and was not used")
+            } else {
+                crls.append(crl)
+            }
+        }
+        guard let store = X509_STORE_new(), let ctx = X509_STORE_CTX_new(), let untrusted = shim_sk_X509_new_null(),
+              let crlStack = shim_sk_X509_CRL_new_null() else {
+            result.errors.append("out of memory")
+            return result
+        }
+        defer { X509_STORE_free(store); X509_STORE_CTX_free(ctx); shim_sk_X509_free(untrusted); shim_sk_X509_CRL_free(crlStack) }
+        for anchor in request.trustAnchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
+        for extra in request.intermediates { _ = shim_sk_X509_push(untrusted, extra.pointer) }
+        for crl in crls { _ = shim_sk_X509_CRL_push(crlStack, crl.pointer) }
+        OpenSSLErrorQueue.clear()
+        guard X509_STORE_CTX_init(ctx, store, certificate.pointer, untrusted) == 1 else {
+            result.errors.append("cannot start path validation: \(OpenSSLErrorQueue.drain())")
+            return result
+        }
+        let param = X509_STORE_CTX_get0_param(ctx)
+        X509_VERIFY_PARAM_set_time(param, time_t(request.time.timeIntervalSince1970))
+        var flags = UInt(X509_V_FLAG_X509_STRICT)
+        if !crls.isEmpty {
+            X509_STORE_CTX_set0_crls(ctx, crlStack)
+            flags |= UInt(X509_V_FLAG_CRL_CHECK)
+        } else if !request.crls.isEmpty {
+            // Only unusable CRLs were given: revocation cannot be decided.
+            result.errors.append("no usable CRL: revocation status unknown")
+        }
+        X509_VERIFY_PARAM_set_flags(param, flags)
+        if let purpose = request.purpose.openSSLPurpose { X509_VERIFY_PARAM_set_purpose(param, purpose) }
+        if let dnsName = request.dnsName {
+            // Names come from subjectAltName only (RFC 9525 6.4.4): the common name is not a host name.
+            X509_VERIFY_PARAM_set_hostflags(param, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT))
+            _ = X509_VERIFY_PARAM_set1_host(param, dnsName, dnsName.utf8.count)
+        }
+        if let ip = request.ipAddress, X509_VERIFY_PARAM_set1_ip_asc(param, ip) != 1 {
+            result.errors.append("'\(ip)' is not an IP address")
+        }
+        if let depth = request.maximumDepth { X509_VERIFY_PARAM_set_depth(param, Int32(depth)) }
+
+        let recorder = ValidationProblems()
+        _ = shim_X509_STORE_CTX_set_app_data(ctx, Unmanaged.passUnretained(recorder).toOpaque())
+        X509_STORE_CTX_set_verify_cb(ctx, collectingCallback)
+        let verified = X509_verify_cert(ctx) == 1
+        OpenSSLErrorQueue.clear()
+        var chain: [Certificate] = []
+        if let stack = X509_STORE_CTX_get1_chain(ctx) {
+            chain = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
+            shim_sk_X509_pop_free(stack)
+        }
+        result.chain = chain.map(\.subject)
+
+        for problem in recorder.problems {
+            let subject = problem.depth < chain.count ? chain[Int(problem.depth)].subject : "the certificate at depth \(problem.depth)"
+            if problem.code == X509_V_ERR_CERT_HAS_EXPIRED, problem.depth < chain.count,
+               let end = chain[Int(problem.depth)].notAfter, end >= request.time.addingTimeInterval(-0.5) {
+                // RFC 5280 4.1.2.5: notAfter is the last second of validity; OpenSSL 3.0 rejects it.
+                continue
+            }
+            if Int(problem.depth) == chain.count - 1 && chain.count > 1 && anchorExemptErrors.contains(problem.code) {
+                // A trust anchor is trusted as configured (RFC 5280 6.1.1 (d)); its profile is not checked.
+                continue
+            }
+            result.errors.append("\(subject): \(problem.text)")
+        }
+        if !verified && recorder.problems.isEmpty { result.errors.append("path validation failed") }
+        result.errors += rfc5280Checks(chain.isEmpty ? [certificate] : chain, purpose: request.purpose)
+        result.errors = result.errors.reduce(into: []) { unique, error in if !unique.contains(error) { unique.append(error) } }
+        result.valid = result.errors.isEmpty && !chain.isEmpty
+        return result
+    }
+
+    /// The checks OpenSSL 3.0 leaves out (see the type's documentation).
+    static func rfc5280Checks(_ chain: [Certificate], purpose: CertificatePurpose) -> [String] {
+        var errors: [String] = []
+        for (depth, certificate) in chain.enumerated() {
+            let isAnchor = depth == chain.count - 1 && chain.count > 1
+            if !isAnchor, let serial = X509_get0_serialNumber(certificate.pointer) {
+                let bytes = Int(ASN1_STRING_length(serial))
+                if ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER {
+                    errors.append("\(certificate.subject): negative serial number (RFC 5280 4.1.2.2)")
+                } else if bytes == 0 || (bytes == 1 && ASN1_STRING_get0_data(serial)?.pointee == 0) {
+                    errors.append("\(certificate.subject): zero serial number (RFC 5280 4.1.2.2)")
+                } else if bytes > 20 {
+                    errors.append("\(certificate.subject): serial number longer than 20 octets (RFC 5280 4.1.2.2)")
+                }
+            }
+            if let usage = X509_get_ext_d2i(certificate.pointer, NID_ext_key_usage, nil, nil) {
+                let count = shim_sk_ASN1_OBJECT_num(OpaquePointer(usage))
+                shim_sk_ASN1_OBJECT_pop_free(OpaquePointer(usage))
+                if count == 0 {
+                    errors.append("\(certificate.subject): the extended key usage extension lists no purpose (RFC 5280 4.2.1.12)")
+                }
+            }
+            if depth > 0 && !isAnchor && X509_get_extension_flags(certificate.pointer) & UInt32(EXFLAG_KUSAGE) != 0
+                && X509_get_key_usage(certificate.pointer) & UInt32(KU_KEY_CERT_SIGN) == 0 {
+                errors.append("\(certificate.subject): a CA whose key usage lacks keyCertSign issued a certificate (RFC 5280 4.2.1.3)")
+            }
+        }
+        for (depth, certificate) in chain.enumerated() {
+            let isAnchor = depth == chain.count - 1 && chain.count > 1
+            let name = certificate.subject
+            if let weakness = certificate.publicKeyWeakness { errors.append("\(name): \(weakness)") }
+            if !isAnchor && certificate.version != 3 { errors.append("\(name): version \(certificate.version) certificate; version 3 is required") }
+            for ext in certificate.extensionSummaries {
+                if !ext.decodes {
+                    errors.append("\(name): the \(String(cString: OBJ_nid2sn(ext.nid))) extension is malformed")
+                }
+                if (ext.nid == NID_policy_constraints || ext.nid == NID_inhibit_any_policy || ext.nid == NID_name_constraints) && !ext.critical {
+                    errors.append("\(name): the \(String(cString: OBJ_nid2sn(ext.nid))) extension must be critical (RFC 5280 4.2.1)")
+                }
+            }
+            if certificate.assertsCA && X509_get_extension_flags(certificate.pointer) & UInt32(EXFLAG_KUSAGE) != 0
+                && X509_get_key_usage(certificate.pointer) & UInt32(KU_KEY_CERT_SIGN) == 0 && depth == 0 && !isAnchor {
+                errors.append("\(name): basicConstraints says CA but the key usage does not allow keyCertSign")
+            }
+            if let constraints = certificate.nameConstraints {
+                if depth == 0 && !certificate.assertsCA && certificate.extensionSummaries.contains(where: { $0.nid == NID_name_constraints }) {
+                    errors.append("\(name): name constraints are only allowed in CA certificates (RFC 5280 4.2.1.10)")
+                }
+                if constraints.isEmpty && certificate.extensionSummaries.contains(where: { $0.nid == NID_name_constraints }) {
+                    errors.append("\(name): name constraints with neither permitted nor excluded subtrees (RFC 5280 4.2.1.10)")
+                }
+                for constraint in constraints where constraint.name.kind == "DNS" && constraint.name.value.hasPrefix(".") {
+                    errors.append("\(name): DNS name constraint '\(constraint.name.value)' starts with a period (RFC 5280 4.2.1.10)")
+                }
+                // A wildcard name covers names the CA excludes (CVE-2025-61727).
+                if depth > 0, let leafNames = chain[0].subjectAlternativeNames {
+                    for constraint in constraints where !constraint.permitted && constraint.name.kind == "DNS" {
+                        let excluded = constraint.name.value.lowercased()
+                        for san in leafNames where san.kind == "DNS" && san.value.hasPrefix("*.") {
+                            let base = String(san.value.dropFirst(2)).lowercased()
+                            if excluded.hasSuffix("." + base) && !excluded.dropLast(base.count + 1).contains(".") || excluded == base {
+                                errors.append("\(chain[0].subject): wildcard '\(san.value)' covers '\(excluded)', which \(name) excludes")
+                            }
+                        }
+                    }
+                }
+            } else {
+                errors.append("\(name): the name constraints extension is malformed")
+            }
+        }
+        if let leaf = chain.first {
+            if let names = leaf.subjectAlternativeNames {
+                for san in names where san.kind == "DNS" && !isValidDNSName(san.value) {
+                    errors.append("\(leaf.subject): subjectAltName '\(san.value)' is not a valid DNS name")
+                }
+            } else {
+                errors.append("\(leaf.subject): the subject alternative name extension is malformed")
+            }
+        }
+        if purpose == .serverAuth || purpose == .clientAuth, let leaf = chain.first {
+            // The CA/Browser Forum profile of TLS certificates (Baseline Requirements 7.1.2).
+            let wanted = purpose == .serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2"
+            if !leaf.hasExtendedKeyUsage(wanted) {
+                errors.append("\(leaf.subject): extendedKeyUsage does not list \(purpose.rawValue)")
+            }
+            if leaf.extensionSummaries.contains(where: { $0.nid == NID_ext_key_usage && $0.critical }) {
+                errors.append("\(leaf.subject): extendedKeyUsage must not be critical in a TLS certificate")
+            }
+            if leaf.extensionSummaries.contains(where: { $0.nid == NID_subject_alt_name && $0.critical }),
+               X509_NAME_entry_count(X509_get_subject_name(leaf.pointer)) > 0 {
+                errors.append("\(leaf.subject): subjectAltName is critical although the subject is not empty (RFC 5280 4.2.1.6)")
+            }
+            if X509_get_extension_flags(leaf.pointer) & UInt32(EXFLAG_XKUSAGE) != 0,
+               X509_get_extended_key_usage(leaf.pointer) & UInt32(XKU_ANYEKU) != 0 {
+                errors.append("\(leaf.subject): anyExtendedKeyUsage in a TLS certificate (Baseline Requirements 7.1.2.7.10)")
+            }
+            // A common name that a client could take for a host name or address must be one of the
+            // subjectAltName values exactly as written (BR 7.1.4.3): IP-like, IDN or differing only in case.
+            if let commonName = leaf.commonName, let names = leaf.subjectAlternativeNames,
+               commonNameNeedsExactMatch(commonName, names) {
+                let values = names.compactMap { name -> String? in
+                    switch name.kind {
+                    case "DNS": return name.value
+                    case "IP": return name.value
+                    default: return nil
+                    }
+                }
+                if !values.contains(commonName) {
+                    errors.append("\(leaf.subject): the common name is not one of the subjectAltName values (Baseline Requirements 7.1.4.3)")
+                }
+            }
+            if chain.count > 1, let root = chain.last, root.extensionSummaries.contains(where: { $0.nid == NID_ext_key_usage }) {
+                errors.append("\(root.subject): a root with extendedKeyUsage (Baseline Requirements 7.1.2.1.2)")
+            }
+        }
+        if purpose == .documentSigning, let leaf = chain.first {
+            if !leaf.keyUsagePermitsDocumentSigning {
+                errors.append("\(leaf.subject): key usage allows neither digitalSignature nor nonRepudiation")
+            }
+            if X509_get_extension_flags(leaf.pointer) & UInt32(EXFLAG_XKUSAGE) != 0 {
+                let allowed = X509_get_extended_key_usage(leaf.pointer) & UInt32(XKU_SMIME | XKU_ANYEKU) != 0
+                    || leaf.hasExtendedKeyUsage(CertificateProfile.documentSigningOID)
+                if !allowed {
+                    errors.append("\(leaf.subject): extended key usage permits neither documentSigning nor emailProtection")
+                }
+            }
+        }
+        return errors
+    }
+}
+
+func commonNameNeedsExactMatch(_ commonName: String, _ names: [Certificate.GeneralName]) -> Bool {
+    let lower = commonName.lowercased()
+    let addressLike = commonName.contains(":") || commonName.allSatisfy { $0.isNumber || $0 == "." } || lower.hasPrefix("0x")
+    let international = lower.contains("xn--") || !commonName.allSatisfy(\.isASCII)
+    let caseVariant = names.contains { $0.value.lowercased() == lower && $0.value != commonName }
+    return addressLike || international || caseVariant
+}
+
+/// A syntactically valid host name (RFC 1035 / 5890 LDH labels), with an optional
+/// leading "*." wildcard label.
+func isValidDNSName(_ name: String) -> Bool {
+    var labels = name.split(separator: ".", omittingEmptySubsequences: false)
+    if labels.first == "*" { labels.removeFirst() }
+    guard !labels.isEmpty, name.count <= 253 else { return false }
+    return labels.allSatisfy { label in
+        guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return false }
+        return label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
+}
+
+/// Strict-mode profile errors a trust anchor is exempt from.
+private let anchorExemptErrors: Set<Int32> = [
+    X509_V_ERR_CA_CERT_MISSING_KEY_USAGE, X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER,
+]
+
+private final class ValidationProblems {
+    struct Problem { let code: Int32; let depth: Int32; let text: String }
+    var problems: [Problem] = []
+}
+
+/// Records every problem and lets OpenSSL go on, so all of them are reported.
+private let collectingCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { ok, ctx in
+    guard ok == 0, let ctx, let raw = shim_X509_STORE_CTX_get_app_data(ctx) else { return ok }
+    let recorder = Unmanaged<ValidationProblems>.fromOpaque(raw).takeUnretainedValue()
+    let code = X509_STORE_CTX_get_error(ctx)
+    let text = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
+    recorder.problems.append(.init(code: code, depth: X509_STORE_CTX_get_error_depth(ctx), text: text))
+    // Building the path cannot continue past a missing issuer; anything else is recorded and judged.
+    switch code {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+         X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        return 0
+    default:
+        return 1
+    }
+}
