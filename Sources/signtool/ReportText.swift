@@ -26,12 +26,16 @@ struct ReportText {
 
     func render(_ report: ValidationReport) -> String {
         var lines: [String] = []
-        let document = report.content ?? t("(inside the signature)", "(داخل ملف التوقيع)")
+        let document = report.content ?? (report.coveredFiles != nil
+            ? t("(the files in the container)", "(الملفات داخل الحاوية)") : t("(inside the signature)", "(داخل ملف التوقيع)"))
         lines.append("\(t("Signature file", "ملف التوقيع")): \(report.file)")
         lines.append("\(t("Document", "الوثيقة")): \(document)")
         lines.append("\(t("Result", "النتيجة")): \(verdict(report.indication)) (\(code(report.indication, report.subIndication)))")
         lines.append("  " + explanation(report.indication, report.subIndication))
         for error in report.errors { lines.append("  - \(error)") }
+        if let covered = report.coveredFiles {
+            lines.append("\(t("Signed files", "الملفات الموقَّعة")): \(covered.isEmpty ? "-" : covered.joined(separator: ", "))")
+        }
         for (index, signature) in report.signatures.enumerated() {
             lines.append("")
             lines.append("\(t("Signature", "التوقيع")) \(index + 1) \(t("of", "من")) \(report.signatures.count): "

@@ -25,6 +25,8 @@ struct Sign: TakesFileList {
               signtool sign --key me.key --cert me.pem --chain chain.pem d.pdf
               signtool sign --p12 me.p12 --out-dir signed/ *.pdf
               signtool sign --p12 me.p12 --tsa http://pki.example.sy/tsa --level LT d.pdf
+              signtool sign --p12 me.p12 --asic decision.asice d.pdf annex.pdf
+              signtool sign --p12 minister.p12 --add-to decision.asice
               signtool sign --key minister.key --cert minister.pem \\
                   --add-to d.pdf.p7s d.pdf
             """
@@ -57,6 +59,9 @@ struct Sign: TakesFileList {
     @Option(help: ArgumentHelp("Co-sign: add a signature beside the existing ones in this .p7s.", valueName: "EXISTING.p7s"))
     var addTo: String?
 
+    @Option(help: ArgumentHelp("Put all the documents and one signature into an ASiC-E container (ZIP).", valueName: "OUT.asice"))
+    var asic: String?
+
     @Option(help: "Output file (one input only).")
     var out: String?
 
@@ -82,8 +87,21 @@ struct Sign: TakesFileList {
         set { files = newValue }
     }
 
+    /// `--add-to` names an ASiC container rather than a .p7s.
+    var addsToContainer: Bool { addTo.map(ASiCContainer.looksLikeContainer) ?? false }
+
     func validate() throws {
-        if files.isEmpty { throw ValidationError("name at least one document to sign") }
+        if addsToContainer {
+            if !files.isEmpty { throw ValidationError("co-signing a container signs every file in it; name no documents") }
+            if attached || asic != nil || out != nil || outDir != nil {
+                throw ValidationError("--attached, --asic, --out and --out-dir do not apply when co-signing a container")
+            }
+        } else if files.isEmpty {
+            throw ValidationError("name at least one document to sign")
+        }
+        if asic != nil && (attached || out != nil || outDir != nil || addTo != nil) {
+            throw ValidationError("--asic writes one container; --attached, --out, --out-dir and --add-to do not apply")
+        }
         switch (key != nil, cert != nil, p12 != nil) {
         case (true, true, false), (false, false, true): break
         case (_, _, true): throw ValidationError("give either --p12 or --key with --cert, not both")
@@ -91,7 +109,7 @@ struct Sign: TakesFileList {
         }
         if out != nil && outDir != nil { throw ValidationError("--out and --out-dir cannot be combined") }
         if out != nil && files.count > 1 { throw ValidationError("--out takes one document; use --out-dir for several") }
-        if addTo != nil && files.count != 1 { throw ValidationError("--add-to co-signs exactly one document") }
+        if addTo != nil && !addsToContainer && files.count != 1 { throw ValidationError("--add-to co-signs exactly one document") }
         if addTo != nil && attached { throw ValidationError("--attached does not apply to --add-to: the existing signature decides") }
         if let digest, DigestAlgorithm(name: digest) == nil {
             throw ValidationError("unknown digest '\(digest)'; use sha256, sha384 or sha512")
@@ -110,8 +128,14 @@ struct Sign: TakesFileList {
             let service = try tsaOptions.tsa.map { TimestampService(url: $0, http: try tsaOptions.httpOptions()) }
             let options = SignatureOptions(digest: digest.flatMap(DigestAlgorithm.init(name:)), rsaPSS: pss,
                                            attached: attached, level: chosenLevel, timestampService: service)
-            if let addTo {
+            if let addTo, addsToContainer {
+                try ASiCContainer.addSignature(to: addTo, signer: try CAdESSigner(identity: identity, options: options))
+                if !quiet { print(addTo) }
+            } else if let addTo {
                 try coSign(existing: addTo, identity: identity, options: options)
+            } else if let asic {
+                try ASiCContainer.create(at: asic, files: files, signer: try CAdESSigner(identity: identity, options: options), replace: force)
+                if !quiet { print(asic) }
             } else {
                 try signAll(identity: identity, options: options)
             }

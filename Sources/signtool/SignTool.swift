@@ -58,7 +58,7 @@ enum FileListArguments {
     /// Options that take a value, per subcommand; everything else starting with "-" is a flag.
     static let valueOptions: [String: Set<String>] = [
         "sign": ["--key", "--cert", "--p12", "--chain", "--passphrase-file", "--digest", "--add-to", "--out", "--out-dir",
-                 "--tsa", "--tsa-token-file", "--timeout", "--level"],
+                 "--tsa", "--tsa-token-file", "--timeout", "--level", "--asic"],
         "verify": ["--trust", "--untrusted", "--crl", "--content", "--lang", "--timeout"],
     ]
     static let threshold = 64

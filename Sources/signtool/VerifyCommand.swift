@@ -21,7 +21,9 @@ struct Verify: TakesFileList {
             (OUT_OF_BOUNDS_NO_POE / REVOKED_NO_POE).
 
             A detached FILE.p7s is checked against FILE unless --content names
-            the document. Several signatures are checked in parallel; with
+            the document. An ASiC-E container (.asice) is checked whole: every
+            signature over its manifest, every file's digest, and the files
+            covered are listed. Several signatures are checked in parallel; with
             --json each gives one JSON object on its own line, and the exit
             status is the worst among them.
 
@@ -106,7 +108,11 @@ struct Verify: TakesFileList {
             let status: Int32
             var inputError: String?
             do {
-                report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
+                if ASiCContainer.looksLikeContainer(paths[index]) {
+                    report = try ASiCContainer.verify(at: paths[index], verifier: verifier)
+                } else {
+                    report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
+                }
                 status = Self.status(of: report)
             } catch {
                 let failure = error as? SignServiceError ?? SignServiceError(code: .cryptoFailure, reason: "\(error)")

@@ -216,6 +216,12 @@ public final class CAdESSigner: Sendable {
 
     /// Signs the file at `path`: detached signatures hash it as a stream; enveloping ones
     /// (which must carry it) read it whole.
+    /// A detached signature over bytes in memory (an ASiC manifest).
+    public func sign(data: [UInt8], signingTime: Date = Date()) throws -> [UInt8] {
+        let digest = try ContentDigest.digest(data, algorithm: template.digest)
+        return try template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
+    }
+
     public func sign(fileAt path: String, signingTime: Date = Date()) throws -> [UInt8] {
         if template.options.attached {
             let content = try FileIO.read(path, limit: 1 << 30)

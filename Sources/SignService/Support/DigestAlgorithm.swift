@@ -123,6 +123,20 @@ public enum ContentDigest {
         }
     }
 
+    /// Digests data that arrives in pieces: `produce` calls `update` with each piece.
+    static func digests(algorithms: Set<DigestAlgorithm>,
+                        produce: (_ update: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> [DigestAlgorithm: [UInt8]] {
+        try withContexts(algorithms) { contexts in
+            try produce { piece in
+                for (_, ctx) in contexts where piece.count > 0 {
+                    guard EVP_DigestUpdate(ctx, piece.baseAddress, piece.count) == 1 else {
+                        throw SignServiceError.openSSL("digest update failed")
+                    }
+                }
+            }
+        }
+    }
+
     /// Digest of a small in-memory value (certificates for ESS references).
     public static func digest(_ bytes: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try digests(of: $0, algorithms: [algorithm])[algorithm]! }

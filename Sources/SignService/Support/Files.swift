@@ -119,6 +119,16 @@ public enum FileIO {
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
     }
 
+    /// Opens a regular file for reading; the caller closes the descriptor.
+    static func openForReading(_ path: String) throws -> (descriptor: Int32, size: Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw openError(path) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { close(fd); throw SignServiceError.io("\(path): \(errnoText())") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { close(fd); throw SignServiceError.malformed("\(path): not a regular file") }
+        return (fd, Int64(info.st_size))
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -64,11 +64,32 @@ public final class SignatureVerifier: Sendable {
     /// malformed files) are thrown so the caller can report them as such.
     public func verify(signatureAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
+        return try verify(bytes, name: path) { detached in
+            guard let content = try resolveContent(detached: detached, signature: path, explicit: contentPath) else { return nil }
+            return (content, { try ContentDigest.digests(ofFileAt: content, algorithms: $0) })
+        }
+    }
+
+    /// Validates a detached signature held in memory over content held in memory (the
+    /// signatures inside an ASiC container).
+    public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String) throws -> ValidationReport {
+        try verify(bytes, name: name) { detached in
+            guard detached else {
+                throw SignServiceError.malformed("\(name): expected a detached signature, found an enveloping one")
+            }
+            return (contentName, { algorithms in try detachedContent.withUnsafeBytes { try ContentDigest.digests(of: $0, algorithms: algorithms) } })
+        }
+    }
+
+    /// `detachedContent` is asked whether the signature is detached and answers with the
+    /// content's name and a way to digest it, or nil for an enveloping signature.
+    private func verify(_ bytes: [UInt8], name path: String,
+                        detachedContent: (Bool) throws -> (name: String, digests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]])?) throws -> ValidationReport {
         // DER SignedData with ECDSA or RSA PKCS#1 v1.5 signers (what signtool and most
         // tools write) is read directly; anything else goes through OpenSSL's CMS parser.
         if readsDERDirectly, let parsed = try? ParsedSignedData(bytes), parsed.eContentType == KnownOID.data,
            !parsed.signerInfos.isEmpty, parsed.signerInfos.allSatisfy(\.isVerifiableHere) {
-            let content = try resolveContent(detached: parsed.eContent == nil, signature: path, explicit: contentPath)
+            let content = try detachedContent(parsed.eContent == nil)
             let crls = parsed.crls.compactMap { embeddedCRL(Array(parsed.bytes[$0])) }
             return try report(file: path, content: content, signers: parsed.signerInfos,
                               embedded: parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) },
@@ -80,7 +101,7 @@ public final class SignatureVerifier: Sendable {
         }
 
         let cms = try CMSContentInfo(encoded: bytes, source: path)
-        let content = try resolveContent(detached: cms.isDetached, signature: path, explicit: contentPath)
+        let content = try detachedContent(cms.isDetached)
         return try report(file: path, content: content, signers: cms.signerInfos.map(SignerInfoView.init),
                           embedded: cms.certificates.map(certificates.record), embeddedCRLs: cms.crls.compactMap { embeddedCRL($0.derBytes) },
                           eContentType: SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []) { algorithms in
@@ -89,20 +110,20 @@ public final class SignatureVerifier: Sendable {
     }
 
     /// Digests the content once per digest algorithm in use, then validates every signer.
-    private func report(file: String, content: String?, signers: [some SignerEvidence], embedded: [CertificateRecord],
+    private func report(file: String, content: (name: String, digests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]])?,
+                        signers: [some SignerEvidence], embedded: [CertificateRecord],
                         embeddedCRLs: [CertificateRevocationList], eContentType: [UInt8],
                         encapsulatedDigests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]]) throws -> ValidationReport {
         guard !signers.isEmpty else {
-            return .failure(file: file, content: content, .formatFailure, error: "the signature contains no signer")
+            return .failure(file: file, content: content?.name, .formatFailure, error: "the signature contains no signer")
         }
         let algorithms = Set(signers.compactMap(\.digestAlgorithm))
-        let digests = try content.map { try ContentDigest.digests(ofFileAt: $0, algorithms: algorithms) }
-            ?? encapsulatedDigests(algorithms)
+        let digests = try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
             validate($0, digests: digests, candidates: embedded + intermediates, embeddedCRLs: embeddedCRLs,
                      eContentType: eContentType)
         }
-        return ValidationReport(file: file, content: content, signatures: signatures)
+        return ValidationReport(file: file, content: content?.name, signatures: signatures)
     }
 
     /// The document a detached signature covers: `explicit`, or the signature's name

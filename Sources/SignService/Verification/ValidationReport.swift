@@ -117,8 +117,10 @@ public struct ValidationReport: Sendable, Codable {
     public var signatures: [SignatureValidation]
     /// Errors that concern the file as a whole (unreadable, not CMS, content missing).
     public var errors: [String]
+    /// For an ASiC container: the files covered by a signature whose digest matches.
+    public var coveredFiles: [String]? = nil
 
-    enum CodingKeys: String, CodingKey { case file, content, indication, subIndication, signatures, errors }
+    enum CodingKeys: String, CodingKey { case file, content, indication, subIndication, signatures, errors, coveredFiles }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -128,6 +130,7 @@ public struct ValidationReport: Sendable, Codable {
         try container.encode(subIndication, forKey: .subIndication)
         try container.encode(signatures, forKey: .signatures)
         try container.encode(errors, forKey: .errors)
+        try container.encodeIfPresent(coveredFiles, forKey: .coveredFiles)
     }
 
     /// A report for a file that could not be validated at all.
