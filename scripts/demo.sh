@@ -69,3 +69,50 @@ if "$signtool" verify --lang ar --trust certs/trust.pem "$out/decision-17-2026.t
 else
     echo "(exit status $? as expected: TOTAL_FAILED)"
 fi
+
+echo
+echo "== 8. The ministry runs its own CA and service (signtool ca init, signtool serve)"
+export SIGNTOOL_DATA="$out/pki" SIGNTOOL_CA_PASSPHRASE="demo-ca-$RANDOM$RANDOM"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$signtool" ca init --subject "C=SY, O=وزارة الصناعة, CN=Ministry of Industry CA" --public-url "http://127.0.0.1:$port"
+"$signtool" serve --listen "127.0.0.1:$port" > "$out/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q serving "$out/serve.log" 2>/dev/null && break; sleep 0.1; done
+cat "$out/serve.log"
+"$signtool" ca export --root --out "$out/ministry-root.pem"
+"$signtool" ca export --issuing --out "$out/ministry-issuing.pem"
+"$signtool" cert issue --profile official --subject "C=SY, O=وزارة الصناعة, CN=سامر الحلبي" \
+    --email samer@industry.gov.sy --key-out "$out/director.key" --key-passphrase-file "$out/official.pass" \
+    --out "$out/director.pem"
+"$signtool" cert list
+
+echo
+echo "== 9. Decision 18, signed with a trusted time and everything needed to check it later (CAdES B-LT)"
+export SIGNTOOL_TSA_TOKEN; SIGNTOOL_TSA_TOKEN=$(cat "$SIGNTOOL_DATA/service/tsa-token")
+cat > "$out/decision-18-2026.txt" <<'TEXT'
+وزارة الصناعة
+قرار رقم 18 لعام 2026 بشأن اعتماد التوقيع الإلكتروني في المراسلات الرسمية
+TEXT
+"$signtool" sign --key "$out/director.key" --cert "$out/director.pem" --chain "$out/ministry-issuing.pem" \
+    --passphrase-file "$out/official.pass" --tsa "http://127.0.0.1:$port/tsa" --level LT "$out/decision-18-2026.txt"
+"$signtool" verify --offline --lang ar --trust "$out/ministry-root.pem" "$out/decision-18-2026.txt.p7s"
+
+echo
+echo "== 10. The director's certificate is revoked: OCSP says so at once, the timestamped decision still holds"
+sleep 1  # revocation times have one-second resolution; the decision was stamped the second before
+"$signtool" cert revoke --serial "$(openssl x509 -in "$out/director.pem" -noout -serial | cut -d= -f2)" --reason affiliationChanged
+openssl ocsp -issuer "$out/ministry-issuing.pem" -cert "$out/director.pem" -url "http://127.0.0.1:$port/ocsp" \
+    -CAfile "$out/ministry-root.pem" 2>/dev/null | grep -E "director.pem|Reason"
+"$signtool" verify --lang en --trust "$out/ministry-root.pem" "$out/decision-18-2026.txt.p7s"
+
+echo
+echo "== 11. Decision 18 and its annex in one ASiC-E container, signed by the minister and co-signed by the adviser"
+printf 'ملحق القرار 18\n' > "$out/annex-18.txt"
+"$signtool" sign --p12 certs/official-ar.p12 --passphrase-file "$passphrase_file" \
+    --asic "$out/decision-18.asice" "$out/decision-18-2026.txt" "$out/annex-18.txt"
+"$signtool" sign --key "$out/official.key" --cert "$out/official.pem" --chain certs/chain.pem \
+    --passphrase-file "$out/official.pass" --add-to "$out/decision-18.asice"
+python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$out/decision-18.asice"
+"$signtool" verify --lang ar --trust certs/trust.pem --crl certs/issuing-ca.crl.pem --crl certs/root-ca.crl.pem \
+    "$out/decision-18.asice"

@@ -226,7 +226,9 @@ public final class SignatureVerifier: Sendable {
         var crls = embeddedCRLs
         if let fetcher = policy.revocationFetcher {
             for certificate in [record.certificate] + candidates.map(\.certificate) where !certificate.isSelfIssued {
-                if (policy.crls + crls).contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
+                // Online, fresh revocation data is fetched even when the signature carries some
+                // (OpenSSL prefers the newest CRL); only CRLs the caller gave stand in for it.
+                if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
                 do {
                     if let crl = try fetcher.crl(for: certificate) { crls.append(crl) }
                 } catch let error as SignServiceError {
