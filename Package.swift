@@ -63,7 +63,6 @@ let package = Package(
                 "SignService",
                 "WebAPI",
                 "signtool",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
     ]

@@ -59,7 +59,7 @@ enum FileListArguments {
     static let valueOptions: [String: Set<String>] = [
         "sign": ["--key", "--cert", "--p12", "--chain", "--passphrase-file", "--digest", "--add-to", "--out", "--out-dir",
                  "--tsa", "--tsa-token-file", "--timeout", "--level", "--asic"],
-        "verify": ["--trust", "--untrusted", "--crl", "--content", "--lang", "--timeout"],
+        "verify": ["--trust", "--untrusted", "--crl", "--content", "--lang", "--timeout", "--max-entry-size", "--max-ratio"],
     ]
     static let threshold = 64
 

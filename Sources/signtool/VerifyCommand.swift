@@ -57,6 +57,12 @@ struct Verify: TakesFileList {
     @Option(help: ArgumentHelp("Seconds to wait for a CRL download.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Option(help: ArgumentHelp("ASiC containers: largest entry accepted, in MiB.", valueName: "MiB"))
+    var maxEntrySize: Int64 = 2048
+
+    @Option(help: ArgumentHelp("ASiC containers: largest expansion of all entries over the container's size.", valueName: "ratio"))
+    var maxRatio: Int64 = 200
+
     @Flag(help: "One JSON object per signature, one per line.")
     var json = false
 
@@ -74,6 +80,7 @@ struct Verify: TakesFileList {
     func validate() throws {
         if signatures.isEmpty { throw ValidationError("name at least one signature file") }
         if content != nil && signatures.count > 1 { throw ValidationError("--content applies to one signature only") }
+        if maxEntrySize <= 0 || maxRatio <= 0 { throw ValidationError("--max-entry-size and --max-ratio must be positive") }
     }
 
     func run() throws {
@@ -103,13 +110,18 @@ struct Verify: TakesFileList {
         let paths = signatures
         let language = lang ?? .fromEnvironment()
         let asJSON = json
+        var configuredLimits = ContainerLimits()
+        configuredLimits.maximumEntrySize = maxEntrySize << 20
+        configuredLimits.maximumTotalSize = max(configuredLimits.maximumTotalSize, configuredLimits.maximumEntrySize)
+        configuredLimits.maximumRatio = maxRatio
+        let limits = configuredLimits
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
             let report: ValidationReport
             let status: Int32
             var inputError: String?
             do {
                 if ASiCContainer.looksLikeContainer(paths[index]) {
-                    report = try ASiCContainer.verify(at: paths[index], verifier: verifier)
+                    report = try ASiCContainer.verify(at: paths[index], verifier: verifier, limits: limits)
                 } else {
                     report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
                 }

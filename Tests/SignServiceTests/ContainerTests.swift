@@ -97,5 +97,8 @@ struct ContainerTests {
             #expect(result.status == 65, "\(name): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(text), "\(name): \(result.stderr)")
         }
+        // The limits are configurable: a tighter entry size refuses what the default allows.
+        let tight = try ca.run(["verify", "--trust", ca.root, "--max-ratio", "100000", "--max-entry-size", "1", "bomb.asice"])
+        #expect(tight.status == 65 && tight.stderr.contains("larger than 1 MiB"), "\(tight.stderr)")
     }
 }

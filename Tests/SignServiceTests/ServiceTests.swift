@@ -142,3 +142,23 @@ struct ServiceTests {
         try Shell.openssl(["crl", "-inform", "DER", "-in", "root.crl", "-CAfile", ca.root, "-noout"], in: ca.work.url)
     }
 }
+
+@Suite("signtool serve with RSA keys")
+struct RSAServiceTests {
+    @Test("a CA made with --algorithm rsa3072 answers timestamps and OCSP that openssl accepts")
+    func rsaAuthority() throws {
+        let ca = try TestAuthority(algorithm: "rsa3072")
+        let server = try TestServer(authority: ca, extra: ["--open-tsa"])
+        _ = try ca.work.write("doc.txt", "x\n")
+        let stamped = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "doc.txt"])
+        #expect(stamped.status == 0, "\(stamped.stderr)")
+        try Shell.openssl(["ts", "-verify", "-in", "doc.txt.tsr", "-data", "doc.txt", "-CAfile", ca.root, "-untrusted", ca.issuing],
+                          in: ca.work.url)
+        let text = try Shell.openssl(["ts", "-reply", "-in", "doc.txt.tsr", "-text"], in: ca.work.url).stdout
+        #expect(text.contains("Status: Granted."))
+        let (_, cert) = try ca.issue("official")
+        let ocsp = try Shell.run("openssl", ["ocsp", "-issuer", ca.issuing, "-cert", cert, "-url", server.url + "/ocsp",
+                                             "-CAfile", ca.root], in: ca.work.url)
+        #expect(ocsp.stdout.contains(": good") && ocsp.stderr.contains("Response verify OK"), "\(ocsp.stdout) \(ocsp.stderr)")
+    }
+}
