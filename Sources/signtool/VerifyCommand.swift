@@ -96,7 +96,7 @@ struct Verify: TakesFileList {
             if !offline {
                 var http = HTTPFetcher.Options()
                 http.timeout = timeout
-                policy.revocationFetcher = RevocationFetcher(options: http)
+                policy.revocationFetcher = RevocationFetcher(options: http, cacheDirectory: RevocationFetcher.defaultCacheDirectory())
             }
             verifier = try SignatureVerifier(policy: policy)
         } catch let error as SignServiceError {

@@ -134,6 +134,24 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         }
     }
 
+    /// The issuer's name (DER) followed by the authority key identifier, if any.
+    var issuerIdentity: [UInt8] {
+        var bytes: [UInt8] = []
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509_NAME(X509_get_issuer_name(pointer), &out)
+        if length > 0, let out {
+            bytes = Array(UnsafeBufferPointer(start: out, count: Int(length)))
+            shim_OPENSSL_free(out)
+        }
+        if let keyID = X509_get0_authority_key_id(pointer) {
+            bytes += Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(keyID), count: Int(ASN1_STRING_length(keyID))))
+        }
+        return bytes
+    }
+
+    /// Whether this certificate issued `other` (names, key identifiers and signature).
+    public func issued(_ other: Certificate) -> Bool { X509_check_issued(pointer, other.pointer) == X509_V_OK }
+
     /// Whether basicConstraints marks this certificate as a CA.
     public var isCA: Bool { X509_check_ca(pointer) > 0 }
 

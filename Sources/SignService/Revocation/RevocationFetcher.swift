@@ -7,18 +7,31 @@ import Synchronization
 /// `--offline`) to find revocation data a signature does not carry. A failed download is
 /// remembered too, so a dead server costs one timeout, not one per signature.
 public final class RevocationFetcher: Sendable {
-    private let options: HTTPFetcher.Options
+    let options: HTTPFetcher.Options
     private let cache = Mutex<[String: Result<CertificateRevocationList, SignServiceError>]>([:])
+    /// CRLs kept between runs until their nextUpdate; nil keeps nothing on disk.
+    private let cacheDirectory: String?
 
-    public init(options: HTTPFetcher.Options = HTTPFetcher.Options()) {
+    public init(options: HTTPFetcher.Options = HTTPFetcher.Options(), cacheDirectory: String? = nil) {
         self.options = options
+        self.cacheDirectory = cacheDirectory
     }
+
+    /// `$XDG_CACHE_HOME/signtool/crl`, else `~/.cache/signtool/crl`.
+    public static func defaultCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/signtool/crl" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/signtool/crl" }
+        return nil
+    }
+
+    /// How long a CRL kept on disk is used before it is fetched again (and never past its nextUpdate).
+    public static let diskCacheLifetime: TimeInterval = 300
 
     /// The CRL published at the certificate's first distribution point that answers.
     public func crl(for certificate: Certificate) throws -> CertificateRevocationList? {
         var lastError: SignServiceError?
         for url in certificate.crlDistributionPoints where url.hasPrefix("http://") || url.hasPrefix("https://") {
-            switch fetch(url) {
+            switch fetch(url, issuerKey: certificate.issuerIdentity) {
             case .success(let crl): return crl
             case .failure(let error): lastError = error
             }
@@ -27,14 +40,28 @@ public final class RevocationFetcher: Sendable {
         return nil
     }
 
-    private func fetch(_ url: String) -> Result<CertificateRevocationList, SignServiceError> {
+    /// `issuerKey` (issuer name and key identifier) keeps CRLs of different CAs apart on disk
+    /// even when they were published at the same address.
+    private func fetch(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {
         if let cached = cache.withLock({ $0[url] }) { return cached }
         let result: Result<CertificateRevocationList, SignServiceError>
+        let file = try? cacheFile(for: Array(url.utf8) + [0] + issuerKey)
         do {
+            if let file, let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+               let modified = attributes[.modificationDate] as? Date,
+               Date().timeIntervalSince(modified) < Self.diskCacheLifetime,
+               let bytes = try? FileIO.read(file, limit: 64 << 20),
+               let crl = try? CertificateRevocationList.loadAll(bytes, source: file).first,
+               let next = crl.nextUpdate, next > Date() {
+                result = .success(crl)
+                cache.withLock { $0[url] = result }
+                return result
+            }
             let bytes = try HTTPFetcher.get(url, options: options)
             guard let crl = try CertificateRevocationList.loadAll(bytes, source: url).first else {
                 throw SignServiceError(code: .serviceRefused, reason: "\(url): no CRL in the answer")
             }
+            if let file { try? FileIO.writeAtomically(crl.derBytes, to: file, mode: 0o644, replace: true) }
             result = .success(crl)
         } catch let error as SignServiceError {
             result = .failure(error)
@@ -43,5 +70,13 @@ public final class RevocationFetcher: Sendable {
         }
         cache.withLock { $0[url] = result }
         return result
+    }
+
+    private func cacheFile(for key: [UInt8]) throws -> String? {
+        guard let cacheDirectory else { return nil }
+        try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let name = try ContentDigest.digest(key, algorithm: .sha256).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return cacheDirectory + "/" + name + ".crl"
     }
 }

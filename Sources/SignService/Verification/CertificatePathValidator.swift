@@ -21,6 +21,8 @@ final class CertificatePathValidator: @unchecked Sendable {
         /// Validity-period problems ("expired on ...").
         var outOfBounds: [String] = []
         var warnings: [String] = []
+        /// Certificates whose revocation status no CRL decided: depth and subject.
+        var uncheckedRevocation: [(depth: Int, subject: String)] = []
     }
 
     init(trustAnchors: [Certificate], crls: [CertificateRevocationList]) throws {
@@ -64,8 +66,6 @@ final class CertificatePathValidator: @unchecked Sendable {
         if !crls.isEmpty {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
             X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
-        } else {
-            outcome.warnings.append("revocation status not checked: no CRL was given or found")
         }
         _ = shim_X509_STORE_CTX_set_app_data(ctx, Unmanaged.passUnretained(recorder).toOpaque())
         X509_STORE_CTX_set_verify_cb(ctx, verifyCallback)
@@ -76,6 +76,10 @@ final class CertificatePathValidator: @unchecked Sendable {
         if let stack = X509_STORE_CTX_get1_chain(ctx) {
             chain = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
             shim_sk_X509_pop_free(stack)
+        }
+        if crls.isEmpty {
+            // Nothing decided revocation for any certificate but the trust anchor.
+            outcome.uncheckedRevocation = chain.enumerated().filter { $0.offset < max(chain.count - 1, 1) }.map { ($0.offset, $0.element.subject) }
         }
 
         for problem in recorder.problems {
@@ -93,7 +97,7 @@ final class CertificatePathValidator: @unchecked Sendable {
             case X509_V_ERR_UNABLE_TO_GET_CRL:
                 // A trust anchor is trusted as configured; nobody above it could revoke it.
                 let isAnchor = Int(problem.depth) == chain.count - 1
-                if !crls.isEmpty && !isAnchor { outcome.warnings.append("revocation status of \(subject) not checked: no CRL from its issuer was given") }
+                if !crls.isEmpty && !isAnchor { outcome.uncheckedRevocation.append((Int(problem.depth), subject)) }
             case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID:
                 outcome.warnings.append("the CRL for \(subject) is outside its validity period: \(problem.text)")
             case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,

@@ -37,6 +37,7 @@ public final class SignatureVerifier: Sendable {
     private let intermediates: [CertificateRecord]
     private let pathCache = Mutex<[Data: CertificatePathValidator.Outcome]>([:])
     private let crlParseCache = Mutex<[Data: CertificateRevocationList]>([:])
+    private let ocspCache = Mutex<[Data: Result<OCSPClient.Status, SignServiceError>]>([:])
     /// False sends every signature through OpenSSL's CMS parser (tests compare the paths).
     let readsDERDirectly: Bool
 
@@ -244,13 +245,34 @@ public final class SignatureVerifier: Sendable {
 
         let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
         result.warnings.append(contentsOf: outcome.warnings)
+        var revocations = outcome.revocations
+        var unchecked = outcome.uncheckedRevocation
+        // No CRL decided the signer's status: ask its OCSP responder, when online.
+        if policy.revocationFetcher != nil, let index = unchecked.firstIndex(where: { $0.depth == 0 }) {
+            switch ocspStatus(of: record.certificate, candidates: candidates) {
+            case .success(.good)?:
+                unchecked.remove(at: index)
+            case .success(.revoked(let date))?:
+                unchecked.remove(at: index)
+                revocations.append((0, record.certificate.subject, date))
+            case .success(.unknown)?:
+                result.warnings.append("the OCSP responder does not know the signer's certificate")
+            case .failure(let error)?:
+                result.warnings.append("the OCSP responder could not be asked: \(error.reason)")
+            case nil:
+                break
+            }
+        }
+        for item in unchecked {
+            result.warnings.append("revocation status not checked for \(item.subject): no CRL or OCSP answer was given or found")
+        }
         if let fatal = outcome.fatal {
             fail(.indeterminate, fatal.subIndication, fatal.message)
         }
         // With proof of existence, validity periods are judged at the timestamp's time.
         let outOfBounds = proof.map { pathOutcome(for: record, candidates: candidates, crls: crls, at: $0.time).outOfBounds }
             ?? outcome.outOfBounds
-        for revocation in outcome.revocations {
+        for revocation in revocations {
             let when = revocation.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""
             if let proof, let date = revocation.date, date > proof.time {
                 result.warnings.append("\(revocation.depth == 0 ? "the signer's certificate" : "CA certificate \(revocation.subject)") was revoked\(when), after the timestamp proves the signature existed (\(CertificatePathValidator.format(proof.time)))")
@@ -276,6 +298,26 @@ public final class SignatureVerifier: Sendable {
         if proof != nil && outOfBounds.isEmpty && !outcome.outOfBounds.isEmpty {
             result.warnings.append(contentsOf: outcome.outOfBounds.map { "\($0), after the signature timestamp" })
         }
+        return result
+    }
+
+    /// The signer's status from the OCSP responder its certificate names (once per run);
+    /// nil when it names none or its issuer is not at hand.
+    private func ocspStatus(of certificate: Certificate, candidates: [CertificateRecord]) -> Result<OCSPClient.Status, SignServiceError>? {
+        guard let fetcher = policy.revocationFetcher, let url = certificate.ocspResponders.first,
+              let issuer = (candidates.map(\.certificate) + policy.trustAnchors).first(where: { $0.issued(certificate) }) else { return nil }
+        let key = Data(certificate.derBytes)
+        if let cached = ocspCache.withLock({ $0[key] }) { return cached }
+        let result: Result<OCSPClient.Status, SignServiceError>
+        do {
+            result = .success(try OCSPClient.status(of: certificate, issuer: issuer, url: url, anchors: policy.trustAnchors,
+                                                    options: fetcher.options))
+        } catch let error as SignServiceError {
+            result = .failure(error)
+        } catch {
+            result = .failure(SignServiceError(code: .networkFailure, reason: "\(error)"))
+        }
+        ocspCache.withLock { $0[key] = result }
         return result
     }
 

@@ -6,7 +6,10 @@ final class TestAuthority {
     let work: ScratchDirectory
     let data: String
     static let passphrase = "ca-test-passphrase"
-    var environment: [String: String] { ["SIGNTOOL_CA_PASSPHRASE": Self.passphrase, "SIGNTOOL_DATA": data] }
+    /// Each test CA has its own CRL cache, so no test sees another's downloads.
+    var environment: [String: String] {
+        ["SIGNTOOL_CA_PASSPHRASE": Self.passphrase, "SIGNTOOL_DATA": data, "XDG_CACHE_HOME": work.path("cache")]
+    }
 
     init(publicURL: String? = nil, algorithm: String = "p256", subject: String = "C=SY, O=وزارة الاتصالات, CN=Test Government CA") throws {
         work = try ScratchDirectory()
