@@ -18,6 +18,7 @@ enum ExitStatus {
     static let network: Int32 = 75
     static let serviceRefused: Int32 = 76
     static let passphrase: Int32 = 77
+    static let revoked: Int32 = 78
 
     static func code(for error: SignServiceError) -> Int32 {
         switch error.code {
@@ -31,6 +32,7 @@ enum ExitStatus {
         case .contentMismatch: return contentMismatch
         case .networkFailure: return network
         case .serviceRefused: return serviceRefused
+        case .certificateRevoked: return revoked
         default: return internalError
         }
     }

@@ -20,6 +20,7 @@ struct SignTool: AsyncParsableCommand {
               70  internal error                73  output exists / cannot be created
               74  I/O error                     75  server unreachable / timed out
               76  server refused the request    77  passphrase missing or wrong
+              78  a certificate of the chain is revoked (sign --level LT)
             """,
         version: "0.1.0",
         subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self]

@@ -5,11 +5,37 @@ import Testing
 /// CRL distribution points, with downloaded CRLs kept on disk for a few minutes.
 @Suite("revocation sources")
 struct RevocationSourcesTests {
-    @Test("a certificate naming only an OCSP responder is checked there: openssl ocsp says good, then revoked")
-    func openSSLResponder() throws {
-        let pki = try TestPKI()
-        let port = try TestServer.freePort()
-        _ = try pki.directory.write("ocsp.ext", """
+    /// An `openssl ocsp` responder over `index` (an `openssl ca` database), signing with
+    /// the CA's own key; killed when the returned process is.
+    func responder(index: String, port: Int, ca: String, in pki: TestPKI) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "ocsp", "-index", index, "-port", "\(port)", "-rsigner", "\(ca).pem",
+                             "-rkey", "\(ca).key", "-CA", "\(ca).pem", "-ignore_err"]
+        process.currentDirectoryURL = pki.directory.url
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        return process
+    }
+
+    /// `openssl ocsp` keeps serving through SIGTERM, so it is killed outright.
+    func stop(_ process: Process) {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// `openssl ocsp` rereads its index only after answering a request, so one query (answer
+    /// ignored) lets it notice a revocation before `signtool` asks.
+    func nudge(port: Int, about cert: String, in pki: TestPKI) throws {
+        _ = try Shell.run("/usr/bin/env", ["openssl", "ocsp", "-issuer", "issuing.pem", "-cert", cert,
+                                           "-url", "http://127.0.0.1:\(port)", "-noverify"], in: pki.directory.url)
+    }
+
+    /// A signer certificate that names only an OCSP responder (no CRL distribution point).
+    func issueOCSPOnly(_ name: String, responderPort port: Int, in pki: TestPKI) throws {
+        _ = try pki.directory.write("\(name).ext", """
             [ signer ]
             basicConstraints = critical, CA:FALSE
             keyUsage = critical, digitalSignature, nonRepudiation
@@ -18,41 +44,98 @@ struct RevocationSourcesTests {
             authorityKeyIdentifier = keyid
             authorityInfoAccess = OCSP;URI:http://127.0.0.1:\(port)
             """)
-        try Shell.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "signer.key",
-                           "-out", "signer.csr", "-subj", "/CN=OCSP Checked Signer", "-config", "ca.cnf"], in: pki.directory.url)
-        try Shell.openssl(["ca", "-batch", "-config", "ca.cnf", "-in", "signer.csr", "-out", "signer.pem", "-notext",
-                           "-extfile", "ocsp.ext", "-extensions", "signer"], in: pki.directory.url)
-        let responder = Process()
-        responder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        responder.arguments = ["openssl", "ocsp", "-index", "index.txt", "-port", "\(port)", "-rsigner", "issuing.pem",
-                               "-rkey", "issuing.key", "-CA", "issuing.pem", "-ignore_err"]
-        responder.currentDirectoryURL = pki.directory.url
-        responder.standardOutput = FileHandle.nullDevice
-        responder.standardError = FileHandle.nullDevice
-        try responder.run()
-        // `openssl ocsp` keeps serving through SIGTERM, so it is killed outright.
-        defer { kill(responder.processIdentifier, SIGKILL); responder.waitUntilExit() }
-        Thread.sleep(forTimeInterval: 0.5)
+        try Shell.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(name).key",
+                           "-out", "\(name).csr", "-subj", "/CN=OCSP Checked \(name)", "-config", "ca.cnf"], in: pki.directory.url)
+        try Shell.openssl(["ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-notext",
+                           "-extfile", "\(name).ext", "-extensions", "signer"], in: pki.directory.url)
+    }
+
+    @Test("a certificate naming only an OCSP responder is checked there: openssl ocsp says good, then revoked")
+    func openSSLResponder() throws {
+        let pki = try TestPKI()
+        let port = try TestServer.freePort()
+        try issueOCSPOnly("Signer", responderPort: port, in: pki)
+        let ocsp = try responder(index: "index.txt", port: port, ca: "issuing", in: pki)
+        defer { stop(ocsp) }
 
         _ = try pki.directory.write("d.txt", "x\n")
         let work = pki.directory.url
-        #expect(try Shell.signtool(["sign", "--key", "signer.key", "--cert", "signer.pem", "--chain", pki.chainFile, "d.txt"], in: work).status == 0)
+        #expect(try Shell.signtool(["sign", "--key", "Signer.key", "--cert", "Signer.pem", "--chain", pki.chainFile, "d.txt"], in: work).status == 0)
         let good = try Shell.signtool(["verify", "--json", "--trust", pki.root, "d.txt.p7s"], in: work)
         #expect(good.status == 0, "\(good.stdout)")
-        #expect(!good.stdout.contains("not checked for CN=OCSP Checked Signer") && !good.stdout.contains("OCSP responder could not"),
+        #expect(!good.stdout.contains("not checked for CN=OCSP Checked Signer") && !good.stdout.contains("could not be asked"),
                 "\(good.stdout)")
         Thread.sleep(forTimeInterval: 1.1)
-        try Shell.openssl(["ca", "-config", "ca.cnf", "-revoke", "signer.pem", "-crl_reason", "keyCompromise"], in: work)
-        Thread.sleep(forTimeInterval: 0.3)
-        // `openssl ocsp` rereads its index only after answering a request, so one query
-        // (answer ignored) lets it notice the revocation before `verify` asks.
-        _ = try Shell.run("/usr/bin/env", ["openssl", "ocsp", "-issuer", "issuing.pem", "-cert", "signer.pem",
-                                           "-url", "http://127.0.0.1:\(port)", "-noverify"], in: work)
+        try Shell.openssl(["ca", "-config", "ca.cnf", "-revoke", "Signer.pem", "-crl_reason", "keyCompromise"], in: work)
+        try nudge(port: port, about: "Signer.pem", in: pki)
         let revoked = try Shell.signtool(["verify", "--json", "--trust", pki.root, "d.txt.p7s"], in: work)
         #expect(revoked.status == 2 && revoked.stdout.contains("REVOKED_NO_POE"), "\(revoked.stdout)")
         // Offline, nobody is asked.
         let offline = try Shell.signtool(["verify", "--json", "--offline", "--trust", pki.root, "d.txt.p7s"], in: work)
         #expect(offline.status == 0 && offline.stdout.contains("not checked for CN=OCSP Checked Signer"), "\(offline.stdout)")
+    }
+
+    @Test("B-LT from OCSP alone: responses embedded (RFC 5940), co-signable, openssl cms accepts, verify --offline decides; a revoked signer is refused")
+    func baselineLTFromOCSP() throws {
+        let rootPort = try TestServer.freePort(), issuingPort = try TestServer.freePort()
+        let pki = try TestPKI(issuingCAOCSP: "http://127.0.0.1:\(rootPort)")
+        // The root's responder knows the issuing CA (serial 02) as valid.
+        _ = try pki.directory.write("root-index.txt", "V\t491231235959Z\t\t02\tunknown\t/C=SY/O=Test/CN=Test Issuing CA\n")
+        try issueOCSPOnly("First", responderPort: issuingPort, in: pki)
+        try issueOCSPOnly("Second", responderPort: issuingPort, in: pki)
+        try issueOCSPOnly("Third", responderPort: issuingPort, in: pki)
+        let rootResponder = try responder(index: "root-index.txt", port: rootPort, ca: "root", in: pki)
+        defer { stop(rootResponder) }
+        let issuingResponder = try responder(index: "index.txt", port: issuingPort, ca: "issuing", in: pki)
+        defer { stop(issuingResponder) }
+        // The timestamps come from a signtool CA's service.
+        let tsaPort = try TestServer.freePort()
+        let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(tsaPort)")
+        let server = try TestServer(authority: ca, port: tsaPort)
+        let token = try String(contentsOfFile: ca.data + "/service/tsa-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ["SIGNTOOL_TSA_TOKEN": token]
+        let work = pki.directory.url
+        _ = try pki.directory.write("roots.pem", try String(contentsOfFile: pki.root, encoding: .utf8)
+                                        + String(contentsOfFile: ca.root, encoding: .utf8))
+        _ = try pki.directory.write("d.txt", "decision\n")
+        // The root is in the chain: its key signs the OCSP answer about the issuing CA.
+        let chain = try pki.directory.write("chain.pem", try String(contentsOfFile: pki.issuing, encoding: .utf8)
+                                                + String(contentsOfFile: pki.root, encoding: .utf8))
+
+        let first = try Shell.signtool(["sign", "--key", "First.key", "--cert", "First.pem", "--chain", chain,
+                                        "--tsa", server.url + "/tsa", "--level", "LT", "d.txt"], in: work, environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try Shell.signtool(["sign", "--key", "Second.key", "--cert", "Second.pem", "--chain", chain,
+                                         "--tsa", server.url + "/tsa", "--level", "LT", "--add-to", "d.txt.p7s", "d.txt"],
+                                        in: work, environment: environment)
+        #expect(second.status == 0, "\(second.stderr)")
+
+        // A revoked signer gets exit 78 and no file.
+        Thread.sleep(forTimeInterval: 1.1)
+        try Shell.openssl(["ca", "-config", "ca.cnf", "-revoke", "Third.pem", "-crl_reason", "keyCompromise"], in: work)
+        try nudge(port: issuingPort, about: "Third.pem", in: pki)
+        let refused = try Shell.signtool(["sign", "--key", "Third.key", "--cert", "Third.pem", "--chain", chain,
+                                          "--tsa", server.url + "/tsa", "--level", "LT", "--out", "third.p7s", "d.txt"],
+                                         in: work, environment: environment)
+        #expect(refused.status == 78 && refused.stderr.contains("was revoked") && !pki.directory.exists("third.p7s"),
+                "\(refused.status) \(refused.stderr)")
+
+        server.stop()
+        stop(rootResponder)
+        stop(issuingResponder)
+        let verified = try Shell.signtool(["verify", "--json", "--offline", "--trust", "roots.pem", "d.txt.p7s"], in: work)
+        #expect(verified.status == 0, "\(verified.stdout)")
+        let object = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
+        let signatures = object?["signatures"] as? [[String: Any]] ?? []
+        #expect(signatures.count == 2)
+        #expect(signatures.allSatisfy { $0["level"] as? String == "B-LT" && ($0["warnings"] as? [String]) == [] }, "\(verified.stdout)")
+        // OpenSSL reads the SignedData (version 5, other revocation formats) and its signatures.
+        let openssl = try Shell.run("/usr/bin/env", ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "d.txt.p7s",
+                                                     "-content", "d.txt", "-CAfile", "roots.pem", "-purpose", "any", "-out", "/dev/null"],
+                                    in: work)
+        #expect(openssl.status == 0, "\(openssl.stderr)")
+        let printed = try Shell.run("/usr/bin/env", ["openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", "d.txt.p7s"], in: work)
+        #expect(printed.stdout.contains("version: 5") && printed.stdout.contains("otherRevInfoFormat: undefined (1.3.6.1.5.5.7.16.2)"), "\(printed.stdout.prefix(3000))")
     }
 
     @Test("a downloaded CRL is kept on disk: a second run a moment later needs no server")

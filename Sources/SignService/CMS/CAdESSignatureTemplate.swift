@@ -27,7 +27,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private let signingCertificateAttribute: [UInt8]
     private let contexts: PreparedContextPool
     /// B-LT: the CRLs of the signer's chain, fetched once per run.
-    private let chainRevocationValues: [[UInt8]]
+    private let chainRevocationValues: [RevocationValue]
     private let fetcher: RevocationFetcher
 
     init(identity: SigningIdentity, options: SignatureOptions) throws {
@@ -68,18 +68,101 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
             ? try Self.revocationValues(for: [identity.certificate] + identity.chain, fetcher: fetcher) : []
     }
 
-    /// The current CRL of every certificate that is not a root (B-LT revocation values).
-    static func revocationValues(for certificates: [Certificate], fetcher: RevocationFetcher) throws -> [[UInt8]] {
-        var values: [[UInt8]] = []
-        for certificate in certificates where !certificate.isSelfIssued {
-            guard let crl = try fetcher.crl(for: certificate) else {
-                throw SignServiceError(code: .unsupportedAlgorithm,
-                                       reason: "B-LT needs revocation data, but \(certificate.subject) names no CRL distribution point")
+    /// A B-LT revocation value as it goes into SignedData's crls field.
+    enum RevocationValue: Equatable {
+        case crl([UInt8])
+        /// A DER OCSPResponse, carried as OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940).
+        case ocspResponse([UInt8])
+
+        var encoded: [UInt8] {
+            switch self {
+            case .crl(let der): return der
+            case .ocspResponse(let der): return DERWriter.tlv(0xA1, DERWriter.oid(KnownOID.ocspResponseRevocationInfo) + der)
             }
-            let der = crl.derBytes
-            if !values.contains(der) { values.append(der) }
+        }
+    }
+
+    /// Revocation data for every certificate that is not a root (B-LT revocation values):
+    /// the CRL at its distribution point, else an OCSP response from its responder (the
+    /// issuer is looked for among `certificates` and `issuers`). A certificate reported
+    /// revoked or unknown stops the signature: it would not verify.
+    static func revocationValues(for certificates: [Certificate], issuers: [Certificate] = [],
+                                 fetcher: RevocationFetcher) throws -> [RevocationValue] {
+        var values: [RevocationValue] = []
+        for certificate in certificates where !certificate.isSelfIssued {
+            var crlProblem: SignServiceError?
+            do {
+                if let crl = try fetcher.crl(for: certificate) {
+                    if let date = crl.revocationDate(of: certificate) {
+                        throw revoked(certificate, on: date, source: "its CRL")
+                    }
+                    if !values.contains(.crl(crl.derBytes)) { values.append(.crl(crl.derBytes)) }
+                    continue
+                }
+            } catch let error as SignServiceError {
+                crlProblem = error
+            }
+            guard let url = certificate.ocspResponders.first else {
+                throw crlProblem ?? SignServiceError(code: .unsupportedAlgorithm,
+                    reason: "B-LT needs revocation data, but \(certificate.subject) names neither a CRL distribution point nor an OCSP responder")
+            }
+            guard let issuer = (certificates + issuers).first(where: { $0.issued(certificate) }) else {
+                throw SignServiceError(code: .unsupportedAlgorithm,
+                    reason: "B-LT needs the issuer of \(certificate.subject) to ask its OCSP responder: add it with --chain")
+            }
+            let response = try OCSPClient.fetchResponse(for: certificate, issuer: issuer, url: url, options: fetcher.options)
+            let answer = try OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: nil, source: url)
+            switch answer.status {
+            case .good: break
+            case .revoked(let date):
+                throw revoked(certificate, on: date, source: url)
+            case .unknown:
+                throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP responder does not know \(certificate.subject)")
+            }
+            values.append(.ocspResponse(response))
         }
         return values
+    }
+
+    private static func revoked(_ certificate: Certificate, on date: Date, source: String) -> SignServiceError {
+        SignServiceError(code: .certificateRevoked,
+                         reason: "\(certificate.subject) was revoked on \(CertificatePathValidator.format(date)) (\(source)); nothing was signed")
+    }
+
+    /// `contentInfo` (DER SignedData) with `values` added to its crls field, those already
+    /// there skipped. OpenSSL's CMS API cannot add an OCSP response, so a co-signature's
+    /// revocation values are added to the encoding it produced.
+    static func addingRevocationValues(_ values: [RevocationValue], to contentInfo: [UInt8]) throws -> [UInt8] {
+        guard !values.isEmpty else { return contentInfo }
+        let der = contentInfo
+        var top = DER.Reader(der)
+        let outer = try top.read(DER.sequence)
+        try top.finish()
+        var info = DER.Reader(der, contentsOf: outer)
+        let type = try info.read(DER.objectIdentifier)
+        let explicit = try info.read(0xA0)
+        try info.finish()
+        var wrapper = DER.Reader(der, contentsOf: explicit)
+        let signedData = try wrapper.read(DER.sequence)
+        try wrapper.finish()
+        var fields = DER.Reader(der, contentsOf: signedData)
+        let version = try fields.read(DER.integer)
+        let digestAlgorithms = try fields.read(DER.set)
+        let encapsulated = try fields.read(DER.sequence)
+        let certificates = try fields.readIfPresent(0xA0)
+        var present: [[UInt8]] = []
+        if let crls = try fields.readIfPresent(0xA1) {
+            var reader = DER.Reader(der, contentsOf: crls)
+            while !reader.isAtEnd { present.append(Array(der[try reader.read().encoding])) }
+        }
+        let signerInfos = try fields.read(DER.set)
+        try fields.finish()
+        let all = present + values.map(\.encoded).filter { !present.contains($0) }
+        let versionField = all.contains { $0.first == 0xA1 } ? DERWriter.smallInteger(5) : Array(der[version.encoding])
+        let rebuilt = DERWriter.sequence(versionField, Array(der[digestAlgorithms.encoding]), Array(der[encapsulated.encoding]),
+                                         certificates.map { Array(der[$0.encoding]) } ?? [],
+                                         DERWriter.setOf(all, tag: 0xA1), Array(der[signerInfos.encoding]))
+        return DERWriter.sequence(Array(der[type.encoding]), DERWriter.tlv(0xA0, rebuilt))
     }
 
     /// The DER ContentInfo signing content with `contentDigest`; `content` is embedded when
@@ -97,7 +180,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         signedAttributes[0] = 0xA0
         var signerInfo = DERWriter.smallInteger(1) + signerIdentifier + digestAlgorithmID + signedAttributes
             + signatureAlgorithmID + DERWriter.octetString(value)
-        var revocationValues: [[UInt8]] = []
+        var revocationValues: [RevocationValue] = []
         if let service = options.timestampService, options.level >= .baselineT {
             // The signature-time-stamp covers the signature value (ETSI EN 319 122-1 5.3).
             let imprint = try ContentDigest.digest(value, algorithm: .sha256)
@@ -107,7 +190,8 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
             if options.level == .baselineLT {
                 revocationValues = chainRevocationValues
                 if let tsa = stamp.token.tsaCertificate {
-                    revocationValues += try Self.revocationValues(for: [tsa], fetcher: fetcher).filter { !revocationValues.contains($0) }
+                    revocationValues += try Self.revocationValues(for: [tsa], issuers: [identity.certificate] + identity.chain,
+                                                                  fetcher: fetcher).filter { !revocationValues.contains($0) }
                 }
             }
         }
@@ -116,8 +200,10 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         if let content {
             encapsulated += DERWriter.tlv(0xA0, DERWriter.octetString(Array(content)))
         }
-        let crls = revocationValues.isEmpty ? [] : DERWriter.setOf(revocationValues, tag: 0xA1)
-        let signedData = DERWriter.sequence(DERWriter.smallInteger(1), DERWriter.setOf([digestAlgorithmID]),
+        let crls = revocationValues.isEmpty ? [] : DERWriter.setOf(revocationValues.map(\.encoded), tag: 0xA1)
+        // RFC 5652 5.1: version 5 when the crls field holds an "other" revocation format.
+        let hasOtherFormat = revocationValues.contains { if case .ocspResponse = $0 { return true } else { return false } }
+        let signedData = DERWriter.sequence(DERWriter.smallInteger(hasOtherFormat ? 5 : 1), DERWriter.setOf([digestAlgorithmID]),
                                             DERWriter.sequence(encapsulated), certificateSet, crls,
                                             DERWriter.setOf([signerInfoSequence]))
         return DERWriter.sequence(DERWriter.oid(KnownOID.signedData), DERWriter.tlv(0xA0, signedData))

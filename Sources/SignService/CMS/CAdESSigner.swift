@@ -129,15 +129,16 @@ public enum CAdES {
             }
         }
 
-        try addSignerInfo(to: cms, identity: identity, digest: digest, options: options)
+        let revocationValues = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options)
         try addCertificates(identity, to: cms)
-        return try cms.derBytes()
+        return try CAdESSignatureTemplate.addingRevocationValues(revocationValues, to: try cms.derBytes())
     }
 
     /// Adds a SignerInfo that reuses the messageDigest of an existing signer with the same
-    /// digest algorithm (`CMS_REUSE_DIGEST`), and signs it.
+    /// digest algorithm (`CMS_REUSE_DIGEST`), and signs it; returns the revocation values
+    /// B-LT asks to embed.
     private static func addSignerInfo(to cms: CMSContentInfo, identity: SigningIdentity, digest: DigestAlgorithm,
-                                      options: SignatureOptions) throws {
+                                      options: SignatureOptions) throws -> [CAdESSignatureTemplate.RevocationValue] {
         var flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES | CMS_REUSE_DIGEST | CMS_PARTIAL)
         if options.rsaPSS { flags |= UInt32(CMS_KEY_PARAM) }
         OpenSSLErrorQueue.clear()
@@ -158,7 +159,7 @@ public enum CAdES {
         guard CMS_SignerInfo_sign(si) == 1 else {
             throw SignServiceError.openSSL("signing failed")
         }
-        guard let service = options.timestampService, options.level >= .baselineT else { return }
+        guard let service = options.timestampService, options.level >= .baselineT else { return [] }
         guard let value = CMS_SignerInfo_get0_signature(si) else { throw SignServiceError.openSSL("no signature value") }
         let signatureValue = Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
         let stamp = try TimestampClient.timestamp(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
@@ -168,14 +169,10 @@ public enum CAdES {
             CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, $0.baseAddress, Int32($0.count))
         }
         guard added == 1 else { throw SignServiceError.openSSL("cannot add the signature timestamp") }
-        guard options.level == .baselineLT else { return }
-        let fetcher = RevocationFetcher(options: service.http)
+        guard options.level == .baselineLT else { return [] }
         var certificates = [identity.certificate] + identity.chain
         if let tsa = stamp.token.tsaCertificate { certificates.append(tsa) }
-        for der in try CAdESSignatureTemplate.revocationValues(for: certificates, fetcher: fetcher) {
-            let crl = try CertificateRevocationList.loadAll(der, source: "CRL")[0]
-            guard CMS_add1_crl(cms.pointer, crl.pointer) == 1 else { throw SignServiceError.openSSL("cannot embed a CRL") }
-        }
+        return try CAdESSignatureTemplate.revocationValues(for: certificates, fetcher: RevocationFetcher(options: service.http))
     }
 
     /// Embeds the signer's certificate and chain, skipping any already present.

@@ -24,6 +24,8 @@ struct ParsedSignedData {
     let certificates: [Range<Int>]
     /// CertificateList encodings from the crls field (revocation values of B-LT).
     let crls: [Range<Int>]
+    /// OCSPResponse encodings carried as OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940).
+    let ocspResponses: [Range<Int>]
     let signerInfos: [ParsedSignerInfo]
 
     init(_ bytes: [UInt8]) throws {
@@ -67,15 +69,26 @@ struct ParsedSignedData {
         }
         self.certificates = certificates
         var crls: [Range<Int>] = []
+        var ocspResponses: [Range<Int>] = []
         if let set = try fields.readIfPresent(0xA1) {
             var reader = DER.Reader(bytes, contentsOf: set)
             while !reader.isAtEnd {
                 let choice = try reader.read()
-                // OtherRevocationInfoFormat ([1], e.g. OCSP responses) is not read here.
-                if choice.tag == DER.sequence { crls.append(choice.encoding) }
+                if choice.tag == DER.sequence {
+                    crls.append(choice.encoding)
+                } else if choice.tag == 0xA1 {
+                    // OtherRevocationInfoFormat: formats other than OCSP responses are skipped.
+                    var other = DER.Reader(bytes, contentsOf: choice)
+                    let format = try other.read(DER.objectIdentifier)
+                    let value = try other.read()
+                    if Array(bytes[format.content]) == KnownOID.ocspResponseRevocationInfo && value.tag == DER.sequence {
+                        ocspResponses.append(value.encoding)
+                    }
+                }
             }
         }
         self.crls = crls
+        self.ocspResponses = ocspResponses
         let infos = try fields.read(DER.set)
         try fields.finish()
         var reader = DER.Reader(bytes, contentsOf: infos)

@@ -2,8 +2,9 @@ internal import COpenSSL
 import Foundation
 
 /// Asks a certificate's OCSP responder for its status (RFC 6960), with a nonce, and checks
-/// the answer: successful, signed by the issuer or a responder it authorised, chaining to
-/// a trust anchor, current, and about this certificate.
+/// answers: successful, signed by the issuer or a responder it authorised, chaining to a
+/// trust anchor, and about this certificate. The same check reads the responses a B-LT
+/// signature carries.
 public enum OCSPClient {
     public enum Status: Sendable, Equatable {
         case good
@@ -11,17 +12,39 @@ public enum OCSPClient {
         case unknown
     }
 
+    /// A checked answer about one certificate.
+    public struct Answer: Sendable, Equatable {
+        public var status: Status
+        public var thisUpdate: Date
+        public var nextUpdate: Date?
+    }
+
+    /// Fetches a fresh answer from `url` and checks it now (the online path of `verify`).
     public static func status(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
                               options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Status {
+        let response = try fetchResponse(for: certificate, issuer: issuer, url: url, options: options)
+        let answer = try check(response: response, about: certificate, issuer: issuer, anchors: anchors, source: url)
+        guard answer.isCurrent(at: Date()) else {
+            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current")
+        }
+        return answer.status
+    }
+
+    /// The DER OCSPResponse `url` gives for `certificate`, after checking that it is a
+    /// successful response echoing the request's nonce. Its signature is checked by `check`.
+    public static func fetchResponse(for certificate: Certificate, issuer: Certificate, url: String,
+                                     options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> [UInt8] {
         OpenSSLErrorQueue.clear()
         guard let request = OCSP_REQUEST_new() else { throw SignServiceError.openSSL("cannot allocate an OCSP request") }
         defer { OCSP_REQUEST_free(request) }
-        guard let id = OCSP_cert_to_id(EVP_sha1(), certificate.pointer, issuer.pointer),
-              let queryID = OCSP_CERTID_dup(id) else { throw SignServiceError.openSSL("cannot identify the certificate") }
-        defer { OCSP_CERTID_free(queryID) }
-        guard OCSP_request_add0_id(request, id) != nil, OCSP_request_add1_nonce(request, nil, -1) == 1 else {
+        guard let id = OCSP_cert_to_id(EVP_sha1(), certificate.pointer, issuer.pointer) else {
+            throw SignServiceError.openSSL("cannot identify the certificate")
+        }
+        guard OCSP_request_add0_id(request, id) != nil else {
+            OCSP_CERTID_free(id)
             throw SignServiceError.openSSL("cannot build the OCSP request")
         }
+        guard OCSP_request_add1_nonce(request, nil, -1) == 1 else { throw SignServiceError.openSSL("cannot build the OCSP request") }
         var out: UnsafeMutablePointer<UInt8>?
         let length = i2d_OCSP_REQUEST(request, &out)
         guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the OCSP request") }
@@ -29,46 +52,88 @@ public enum OCSPClient {
         shim_OPENSSL_free(out)
 
         let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", options: options)
-        let response: OpaquePointer? = answer.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
-        }
-        guard let response else {
-            OpenSSLErrorQueue.clear()
-            throw SignServiceError(code: .serviceRefused, reason: "\(url): the answer is not an OCSP response")
-        }
-        defer { OCSP_RESPONSE_free(response) }
-        let responseStatus = OCSP_response_status(response)
-        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL, let basic = OCSP_response_get1_basic(response) else {
-            throw SignServiceError(code: .serviceRefused, reason: "\(url): OCSP response status \(responseStatus)")
-        }
-        defer { OCSP_BASICRESP_free(basic) }
+        let (response, basic) = try decode(answer, source: url)
+        defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
         guard OCSP_check_nonce(request, basic) > 0 else {
             throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response does not echo the request's nonce")
         }
+        return answer
+    }
+
+    /// Checks a DER OCSPResponse about `certificate`. With `anchors` the responder must be
+    /// the issuer, or hold an OCSPSigning certificate from it, and chain to an anchor as of
+    /// the response's producedAt; with nil (signing time, when no anchors are known) only
+    /// the response's own signature is checked, the verifier checks the rest later.
+    public static func check(response der: [UInt8], about certificate: Certificate, issuer: Certificate,
+                             anchors: [Certificate]?, untrusted: [Certificate] = [], source: String) throws -> Answer {
+        let (response, basic) = try decode(der, source: source)
+        defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
         guard let store = X509_STORE_new(), let certs = shim_sk_X509_new_null() else { throw SignServiceError.openSSL("allocation") }
         defer { X509_STORE_free(store); shim_sk_X509_free(certs) }
-        for anchor in anchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
-        _ = shim_sk_X509_push(certs, issuer.pointer)
-        guard OCSP_basic_verify(basic, certs, store, 0) == 1 else {
-            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response's signature does not verify (\(OpenSSLErrorQueue.drain()))")
+        for anchor in anchors ?? [] { _ = X509_STORE_add_cert(store, anchor.pointer) }
+        for candidate in [issuer] + untrusted { _ = shim_sk_X509_push(certs, candidate.pointer) }
+        if let produced = OCSP_resp_get0_produced_at(basic), let time = ASN1TimeConversion.date(produced) {
+            // The responder's certificate is judged when it answered, so that an archived
+            // response still verifies after that certificate expired.
+            X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time_t(time.timeIntervalSince1970))
+        }
+        let flags = anchors == nil ? UInt(OCSP_NOVERIFY) : 0
+        OpenSSLErrorQueue.clear()
+        guard OCSP_basic_verify(basic, certs, store, flags) == 1 else {
+            throw SignServiceError(code: .serviceRefused,
+                                   reason: "\(source): the OCSP response's signature or signer does not verify (\(OpenSSLErrorQueue.drain()))")
         }
         var status: Int32 = -1, reason: Int32 = -1
         var revokedAt: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
         var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
         var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
-        guard OCSP_resp_find_status(basic, queryID, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else {
-            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response says nothing about this certificate")
+        // Responders name certificates by SHA-1 (RFC 5019) or SHA-256 hashes of the issuer.
+        var found = false
+        for digest in [EVP_sha1(), EVP_sha256()] {
+            guard let id = OCSP_cert_to_id(digest, certificate.pointer, issuer.pointer) else { continue }
+            defer { OCSP_CERTID_free(id) }
+            if OCSP_resp_find_status(basic, id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 {
+                found = true
+                break
+            }
         }
-        guard OCSP_check_validity(thisUpdate, nextUpdate, 300, -1) == 1 else {
-            OpenSSLErrorQueue.clear()
-            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current")
+        OpenSSLErrorQueue.clear()
+        guard found, let thisDate = ASN1TimeConversion.date(UnsafePointer(thisUpdate)) else {
+            throw SignServiceError(code: .serviceRefused, reason: "\(source): the OCSP response says nothing about \(certificate.subject)")
         }
+        let answer: Status
         switch status {
-        case V_OCSP_CERTSTATUS_GOOD: return .good
+        case V_OCSP_CERTSTATUS_GOOD: answer = .good
         case V_OCSP_CERTSTATUS_REVOKED:
-            return .revoked(at: ASN1TimeConversion.date(UnsafePointer(revokedAt)) ?? Date(timeIntervalSince1970: 0))
-        default: return .unknown
+            answer = .revoked(at: ASN1TimeConversion.date(UnsafePointer(revokedAt)) ?? Date(timeIntervalSince1970: 0))
+        default: answer = .unknown
         }
+        return Answer(status: answer, thisUpdate: thisDate, nextUpdate: ASN1TimeConversion.date(UnsafePointer(nextUpdate)))
+    }
+
+    /// The response and its BasicOCSPResponse; the caller frees both.
+    private static func decode(_ der: [UInt8], source: String) throws -> (OpaquePointer, OpaquePointer) {
+        let response: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
+        }
+        guard let response else {
+            OpenSSLErrorQueue.clear()
+            throw SignServiceError(code: .serviceRefused, reason: "\(source): not an OCSP response")
+        }
+        let responseStatus = OCSP_response_status(response)
+        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL, let basic = OCSP_response_get1_basic(response) else {
+            OCSP_RESPONSE_free(response)
+            let text = String(cString: OCSP_response_status_str(Int(responseStatus)))
+            throw SignServiceError(code: .serviceRefused, reason: "\(source): the OCSP responder answered \(text)")
+        }
+        return (response, basic)
+    }
+}
+
+extension OCSPClient.Answer {
+    /// Within thisUpdate and nextUpdate, allowing five minutes of clock skew.
+    func isCurrent(at now: Date) -> Bool {
+        thisUpdate <= now.addingTimeInterval(300) && (nextUpdate.map { $0 >= now.addingTimeInterval(-300) } ?? true)
     }
 }

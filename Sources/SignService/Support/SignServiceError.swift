@@ -32,6 +32,8 @@ public struct SignServiceError: Error, Sendable, CustomStringConvertible {
         public static let networkFailure = Code("networkFailure")
         /// A server answered, but refused the request or answered with something unusable.
         public static let serviceRefused = Code("serviceRefused")
+        /// The signer's certificate, or a CA certificate above it, is revoked.
+        public static let certificateRevoked = Code("certificateRevoked")
         /// OpenSSL failed in a way the input does not explain.
         public static let cryptoFailure = Code("cryptoFailure")
     }

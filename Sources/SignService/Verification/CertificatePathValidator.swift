@@ -21,8 +21,8 @@ final class CertificatePathValidator: @unchecked Sendable {
         /// Validity-period problems ("expired on ...").
         var outOfBounds: [String] = []
         var warnings: [String] = []
-        /// Certificates whose revocation status no CRL decided: depth and subject.
-        var uncheckedRevocation: [(depth: Int, subject: String)] = []
+        /// Certificates whose revocation status no CRL decided, with their depth.
+        var uncheckedRevocation: [(depth: Int, certificate: Certificate)] = []
     }
 
     init(trustAnchors: [Certificate], crls: [CertificateRevocationList]) throws {
@@ -79,7 +79,7 @@ final class CertificatePathValidator: @unchecked Sendable {
         }
         if crls.isEmpty {
             // Nothing decided revocation for any certificate but the trust anchor.
-            outcome.uncheckedRevocation = chain.enumerated().filter { $0.offset < max(chain.count - 1, 1) }.map { ($0.offset, $0.element.subject) }
+            outcome.uncheckedRevocation = chain.enumerated().filter { $0.offset < max(chain.count - 1, 1) }.map { ($0.offset, $0.element) }
         }
 
         for problem in recorder.problems {
@@ -97,7 +97,9 @@ final class CertificatePathValidator: @unchecked Sendable {
             case X509_V_ERR_UNABLE_TO_GET_CRL:
                 // A trust anchor is trusted as configured; nobody above it could revoke it.
                 let isAnchor = Int(problem.depth) == chain.count - 1
-                if !crls.isEmpty && !isAnchor { outcome.uncheckedRevocation.append((Int(problem.depth), subject)) }
+                if !crls.isEmpty && !isAnchor && Int(problem.depth) < chain.count {
+                    outcome.uncheckedRevocation.append((Int(problem.depth), chain[Int(problem.depth)]))
+                }
             case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID:
                 outcome.warnings.append("the CRL for \(subject) is outside its validity period: \(problem.text)")
             case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,

@@ -94,7 +94,8 @@ public final class SignatureVerifier: Sendable {
             let crls = parsed.crls.compactMap { embeddedCRL(Array(parsed.bytes[$0])) }
             return try report(file: path, content: content, signers: parsed.signerInfos,
                               embedded: parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) },
-                              embeddedCRLs: crls, eContentType: parsed.eContentType) { algorithms in
+                              embeddedCRLs: crls, embeddedOCSP: parsed.ocspResponses.map { Array(parsed.bytes[$0]) },
+                              eContentType: parsed.eContentType) { algorithms in
                 try parsed.bytes.withUnsafeBytes { raw in
                     try ContentDigest.digests(of: UnsafeRawBufferPointer(rebasing: raw[parsed.eContent!]), algorithms: algorithms)
                 }
@@ -103,8 +104,11 @@ public final class SignatureVerifier: Sendable {
 
         let cms = try CMSContentInfo(encoded: bytes, source: path)
         let content = try detachedContent(cms.isDetached)
+        // OpenSSL keeps "other" revocation formats opaque; the DER reader finds OCSP responses.
+        let parsed = try? ParsedSignedData(bytes)
         return try report(file: path, content: content, signers: cms.signerInfos.map(SignerInfoView.init),
                           embedded: cms.certificates.map(certificates.record), embeddedCRLs: cms.crls.compactMap { embeddedCRL($0.derBytes) },
+                          embeddedOCSP: parsed.map { parsed in parsed.ocspResponses.map { Array(parsed.bytes[$0]) } } ?? [],
                           eContentType: SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []) { algorithms in
             try cms.withEncapsulatedContent { try ContentDigest.digests(of: $0, algorithms: algorithms) } ?? [:]
         }
@@ -113,7 +117,7 @@ public final class SignatureVerifier: Sendable {
     /// Digests the content once per digest algorithm in use, then validates every signer.
     private func report(file: String, content: (name: String, digests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]])?,
                         signers: [some SignerEvidence], embedded: [CertificateRecord],
-                        embeddedCRLs: [CertificateRevocationList], eContentType: [UInt8],
+                        embeddedCRLs: [CertificateRevocationList], embeddedOCSP: [[UInt8]], eContentType: [UInt8],
                         encapsulatedDigests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]]) throws -> ValidationReport {
         guard !signers.isEmpty else {
             return .failure(file: file, content: content?.name, .formatFailure, error: "the signature contains no signer")
@@ -122,7 +126,7 @@ public final class SignatureVerifier: Sendable {
         let digests = try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
             validate($0, digests: digests, candidates: embedded + intermediates, embeddedCRLs: embeddedCRLs,
-                     eContentType: eContentType)
+                     embeddedOCSP: embeddedOCSP, eContentType: eContentType)
         }
         return ValidationReport(file: file, content: content?.name, signatures: signatures)
     }
@@ -153,7 +157,7 @@ public final class SignatureVerifier: Sendable {
 
     private func validate(_ info: some SignerEvidence, digests: [DigestAlgorithm: [UInt8]],
                           candidates: [CertificateRecord], embeddedCRLs: [CertificateRevocationList],
-                          eContentType: [UInt8]) -> SignatureValidation {
+                          embeddedOCSP: [[UInt8]], eContentType: [UInt8]) -> SignatureValidation {
         var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil,
                                          signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithmName,
                                          signatureAlgorithm: info.signatureAlgorithmName, errors: [], warnings: [])
@@ -237,34 +241,58 @@ public final class SignatureVerifier: Sendable {
                 } catch {}
             }
         }
-        if proof != nil && !embeddedCRLs.isEmpty && candidates.map(\.certificate).filter({ !$0.isSelfIssued }).allSatisfy({ certificate in
-            certificate == record.certificate || !certificate.isCA || embeddedCRLs.contains { $0.isFromIssuer(of: certificate) }
-        }) && embeddedCRLs.contains(where: { $0.isFromIssuer(of: record.certificate) }) {
+        // Answers from the OCSP responses the signature carries, per certificate they cover.
+        var embeddedAnswers: [Certificate: OCSPClient.Answer] = [:]
+        if !embeddedOCSP.isEmpty {
+            for certificate in [record.certificate] + candidates.map(\.certificate) where !certificate.isSelfIssued {
+                guard embeddedAnswers[certificate] == nil, let issuer = issuer(of: certificate, candidates: candidates) else { continue }
+                for response in embeddedOCSP {
+                    if let answer = try? OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: policy.trustAnchors,
+                                                          untrusted: candidates.map(\.certificate), source: "embedded OCSP response") {
+                        embeddedAnswers[certificate] = answer
+                        break
+                    }
+                }
+            }
+        }
+        // B-LT: timestamped, and revocation data embedded for the signer and every CA it carries.
+        func embedsRevocationData(for certificate: Certificate) -> Bool {
+            embeddedCRLs.contains { $0.isFromIssuer(of: certificate) } || embeddedAnswers[certificate] != nil
+        }
+        if proof != nil && embedsRevocationData(for: record.certificate)
+            && candidates.map(\.certificate).filter({ !$0.isSelfIssued && $0.isCA }).allSatisfy(embedsRevocationData) {
             result.level = .baselineLT
         }
 
         let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
         result.warnings.append(contentsOf: outcome.warnings)
         var revocations = outcome.revocations
-        var unchecked = outcome.uncheckedRevocation
-        // No CRL decided the signer's status: ask its OCSP responder, when online.
-        if policy.revocationFetcher != nil, let index = unchecked.firstIndex(where: { $0.depth == 0 }) {
-            switch ocspStatus(of: record.certificate, candidates: candidates) {
+        // Where no CRL decided a certificate's status: an OCSP response the signature
+        // carries, else (online) the certificate's OCSP responder.
+        for item in outcome.uncheckedRevocation {
+            let certificate = item.certificate
+            let answer: Result<OCSPClient.Status, SignServiceError>?
+            if let embedded = embeddedAnswers[certificate] {
+                answer = .success(embedded.status)
+            } else if policy.revocationFetcher != nil {
+                answer = ocspStatus(of: certificate, candidates: candidates)
+            } else {
+                answer = nil
+            }
+            switch answer {
             case .success(.good)?:
-                unchecked.remove(at: index)
+                continue
             case .success(.revoked(let date))?:
-                unchecked.remove(at: index)
-                revocations.append((0, record.certificate.subject, date))
+                revocations.append((item.depth, certificate.subject, date))
+                continue
             case .success(.unknown)?:
-                result.warnings.append("the OCSP responder does not know the signer's certificate")
+                result.warnings.append("the OCSP responder does not know \(certificate.subject)")
             case .failure(let error)?:
-                result.warnings.append("the OCSP responder could not be asked: \(error.reason)")
+                result.warnings.append("the OCSP responder of \(certificate.subject) could not be asked: \(error.reason)")
             case nil:
                 break
             }
-        }
-        for item in unchecked {
-            result.warnings.append("revocation status not checked for \(item.subject): no CRL or OCSP answer was given or found")
+            result.warnings.append("revocation status not checked for \(certificate.subject): no CRL or OCSP answer was given or found")
         }
         if let fatal = outcome.fatal {
             fail(.indeterminate, fatal.subIndication, fatal.message)
@@ -301,11 +329,16 @@ public final class SignatureVerifier: Sendable {
         return result
     }
 
-    /// The signer's status from the OCSP responder its certificate names (once per run);
-    /// nil when it names none or its issuer is not at hand.
+    /// The certificate that issued `certificate`, among the candidates and trust anchors.
+    private func issuer(of certificate: Certificate, candidates: [CertificateRecord]) -> Certificate? {
+        (candidates.map(\.certificate) + policy.trustAnchors).first { $0.issued(certificate) }
+    }
+
+    /// A certificate's status from the OCSP responder it names (once per run); nil when it
+    /// names none or its issuer is not at hand.
     private func ocspStatus(of certificate: Certificate, candidates: [CertificateRecord]) -> Result<OCSPClient.Status, SignServiceError>? {
         guard let fetcher = policy.revocationFetcher, let url = certificate.ocspResponders.first,
-              let issuer = (candidates.map(\.certificate) + policy.trustAnchors).first(where: { $0.issued(certificate) }) else { return nil }
+              let issuer = issuer(of: certificate, candidates: candidates) else { return nil }
         let key = Data(certificate.derBytes)
         if let cached = ocspCache.withLock({ $0[key] }) { return cached }
         let result: Result<OCSPClient.Status, SignServiceError>

@@ -8,7 +8,8 @@ final class TestPKI {
     var issuing: String { directory.path("issuing.pem") }
     var crl: String { directory.path("issuing.crl") }
 
-    init() throws {
+    /// `issuingCAOCSP`: an OCSP responder address written into the issuing CA's certificate.
+    init(issuingCAOCSP: String? = nil) throws {
         directory = try ScratchDirectory("pki")
         let d = directory
         try d.write("index.txt", "")
@@ -50,6 +51,7 @@ final class TestPKI {
             keyUsage = critical, keyCertSign, cRLSign
             subjectKeyIdentifier = hash
             authorityKeyIdentifier = keyid
+            \(issuingCAOCSP.map { "authorityInfoAccess = OCSP;URI:\($0)" } ?? "")
             [ req ]
             distinguished_name = dn
             utf8 = yes
