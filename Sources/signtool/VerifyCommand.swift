@@ -54,8 +54,11 @@ struct Verify: TakesFileList {
     @Flag(help: "Use only what was given and what the signatures carry; download nothing.")
     var offline = false
 
-    @Option(help: ArgumentHelp("Seconds to wait for a CRL download.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds to wait for a CRL download or an OCSP answer.", valueName: "seconds"))
     var timeout: Double = 10
+
+    @Flag(help: "Download CRLs afresh instead of using those kept for five minutes in ~/.cache/signtool/crl.")
+    var noCache = false
 
     @Option(help: ArgumentHelp("ASiC containers: largest entry accepted, in MiB.", valueName: "MiB"))
     var maxEntrySize: Int64 = 2048
@@ -96,7 +99,8 @@ struct Verify: TakesFileList {
             if !offline {
                 var http = HTTPFetcher.Options()
                 http.timeout = timeout
-                policy.revocationFetcher = RevocationFetcher(options: http, cacheDirectory: RevocationFetcher.defaultCacheDirectory())
+                policy.revocationFetcher = RevocationFetcher(options: http,
+                                                             cacheDirectory: noCache ? nil : RevocationFetcher.defaultCacheDirectory())
             }
             verifier = try SignatureVerifier(policy: policy)
         } catch let error as SignServiceError {

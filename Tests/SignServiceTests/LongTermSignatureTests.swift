@@ -42,6 +42,26 @@ struct LongTermSignatureTests {
         #expect(refused.status == 76 && !ca.work.exists("x.p7s"), "\(refused.stderr)")
     }
 
+    @Test("a timestamp whose TSA certificate was revoked is no proof of existence: the signature drops to B-B, with a note")
+    func revokedTimestampAuthority() throws {
+        let (ca, server, tsa) = try servedAuthority()
+        let (key, cert) = try ca.issue("official")
+        _ = try ca.work.write("d.txt", "x\n")
+        #expect(try ca.run(["sign", "--key", key, "--cert", cert, "--chain", ca.issuing, "--tsa", server.url + "/tsa", "d.txt"],
+                           environment: tsa).status == 0)
+        let before = try report(try ca.run(["verify", "--json", "--trust", ca.root, "d.txt.p7s"]))
+        #expect(before["level"] as? String == "B-T" && (before["warnings"] as? [String]) == [], "\(before)")
+        let serial = try ca.serial(of: ca.data + "/service/tsa.pem")
+        #expect(try ca.run(["cert", "revoke", "--serial", serial, "--reason", "keyCompromise"]).status == 0)
+        // The CRL fetched a moment ago is kept for five minutes; --no-cache fetches the new one.
+        let after = try ca.run(["verify", "--json", "--no-cache", "--trust", ca.root, "d.txt.p7s"])
+        #expect(after.status == 0, "\(after.stdout)")
+        let signature = try report(after)
+        #expect(signature["level"] as? String == "B-B" && signature["timestamp"] is NSNull, "\(signature)")
+        #expect((signature["warnings"] as? [String])?.contains { $0.contains("Time-Stamping Authority") && $0.contains("was revoked on") && $0.contains("not used as proof") } == true,
+                "\(signature)")
+    }
+
     @Test("a certificate that expires after the timestamp: B-T passes, B-B is OUT_OF_BOUNDS_NO_POE")
     func expiredAfterTimestamp() throws {
         let (ca, server, tsa) = try servedAuthority()

@@ -212,25 +212,24 @@ public final class SignatureVerifier: Sendable {
         if !record.certificate.keyUsagePermitsDocumentSigning {
             fail(.indeterminate, .chainConstraintsFailure, "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation")
         }
-        // A signature timestamp that verifies proves the signature existed at its time (POE).
-        var proof: TimestampToken?
+        // A signature timestamp that verifies proves the signature existed at its time (POE),
+        // once its TSA's certificate is known not to be revoked (below).
+        var timestamps: [TimestampToken] = []
         for token in info.signatureTimestampTokens {
             switch TimestampVerification.check(token: token, covering: info.signatureValue, anchors: policy.trustAnchors,
                                                untrusted: candidates.map(\.certificate)) {
             case .valid(let verified):
-                if proof == nil || verified.time < proof!.time { proof = verified }
+                timestamps.append(verified)
             case .invalid(let reason):
                 result.warnings.append("\(reason); it is not used as proof of existence")
             }
         }
-        if let proof {
-            result.timestamp = .init(time: proof.time, tsa: proof.tsa)
-            result.level = .baselineT
-        }
+        timestamps.sort { $0.time < $1.time }
+        let tsaCertificates = timestamps.compactMap(\.tsaCertificate).filter { !$0.isSelfIssued }
 
         var crls = embeddedCRLs
         if let fetcher = policy.revocationFetcher {
-            for certificate in [record.certificate] + candidates.map(\.certificate) where !certificate.isSelfIssued {
+            for certificate in [record.certificate] + candidates.map(\.certificate) + tsaCertificates where !certificate.isSelfIssued {
                 // Online, fresh revocation data is fetched even when the signature carries some
                 // (OpenSSL prefers the newest CRL); only CRLs the caller gave stand in for it.
                 if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
@@ -244,7 +243,7 @@ public final class SignatureVerifier: Sendable {
         // Answers from the OCSP responses the signature carries, per certificate they cover.
         var embeddedAnswers: [Certificate: OCSPClient.Answer] = [:]
         if !embeddedOCSP.isEmpty {
-            for certificate in [record.certificate] + candidates.map(\.certificate) where !certificate.isSelfIssued {
+            for certificate in [record.certificate] + candidates.map(\.certificate) + tsaCertificates where !certificate.isSelfIssued {
                 guard embeddedAnswers[certificate] == nil, let issuer = issuer(of: certificate, candidates: candidates) else { continue }
                 for response in embeddedOCSP {
                     if let answer = try? OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: policy.trustAnchors,
@@ -255,6 +254,23 @@ public final class SignatureVerifier: Sendable {
                 }
             }
         }
+        // The earliest timestamp whose TSA certificate (and its CAs) is not revoked is the
+        // proof: a revoked TSA key could have dated anything.
+        var proof: TimestampToken?
+        for token in timestamps {
+            if let tsa = token.tsaCertificate, let revoked = revocationOfTimestampAuthority(tsa, candidates: candidates, crls: crls,
+                                                                                      embeddedAnswers: embeddedAnswers) {
+                result.warnings.append("the certificate of \(token.tsa) was revoked\(revoked.map { " on \(CertificatePathValidator.format($0))" } ?? ""); its timestamp is not used as proof of existence")
+                continue
+            }
+            proof = token
+            break
+        }
+        if let proof {
+            result.timestamp = .init(time: proof.time, tsa: proof.tsa)
+            result.level = .baselineT
+        }
+
         // B-LT: timestamped, and revocation data embedded for the signer and every CA it carries.
         func embedsRevocationData(for certificate: Certificate) -> Bool {
             embeddedCRLs.contains { $0.isFromIssuer(of: certificate) } || embeddedAnswers[certificate] != nil
@@ -327,6 +343,21 @@ public final class SignatureVerifier: Sendable {
             result.warnings.append(contentsOf: outcome.outOfBounds.map { "\($0), after the signature timestamp" })
         }
         return result
+    }
+
+    /// Whether a TSA's certificate path is revoked (and when, if known): CRLs first, then an
+    /// OCSP answer the signature carries, then (online) the TSA certificate's responder.
+    /// Nil when nothing says it is revoked.
+    private func revocationOfTimestampAuthority(_ tsa: Certificate, candidates: [CertificateRecord], crls: [CertificateRevocationList],
+                                                embeddedAnswers: [Certificate: OCSPClient.Answer]) -> Date?? {
+        guard let record = try? CertificateRecord(tsa, der: tsa.derBytes) else { return nil }
+        let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
+        if let revocation = outcome.revocations.first { return .some(revocation.date) }
+        guard outcome.uncheckedRevocation.contains(where: { $0.depth == 0 }) else { return nil }
+        let status = embeddedAnswers[tsa].map { $0.status }
+            ?? (policy.revocationFetcher != nil ? (try? ocspStatus(of: tsa, candidates: candidates)?.get()) : nil)
+        if case .revoked(let date)? = status { return .some(date) }
+        return nil
     }
 
     /// The certificate that issued `certificate`, among the candidates and trust anchors.
