@@ -135,16 +135,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     static func addingRevocationValues(_ values: [RevocationValue], to contentInfo: [UInt8]) throws -> [UInt8] {
         guard !values.isEmpty else { return contentInfo }
         let der = contentInfo
-        var top = DER.Reader(der)
-        let outer = try top.read(DER.sequence)
-        try top.finish()
-        var info = DER.Reader(der, contentsOf: outer)
-        let type = try info.read(DER.objectIdentifier)
-        let explicit = try info.read(0xA0)
-        try info.finish()
-        var wrapper = DER.Reader(der, contentsOf: explicit)
-        let signedData = try wrapper.read(DER.sequence)
-        try wrapper.finish()
+        let signedData = try ParsedSignedData.signedData(in: der)
         var fields = DER.Reader(der, contentsOf: signedData)
         let version = try fields.read(DER.integer)
         let digestAlgorithms = try fields.read(DER.set)
@@ -162,7 +153,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         let rebuilt = DERWriter.sequence(versionField, Array(der[digestAlgorithms.encoding]), Array(der[encapsulated.encoding]),
                                          certificates.map { Array(der[$0.encoding]) } ?? [],
                                          DERWriter.setOf(all, tag: 0xA1), Array(der[signerInfos.encoding]))
-        return DERWriter.sequence(Array(der[type.encoding]), DERWriter.tlv(0xA0, rebuilt))
+        return DERWriter.sequence(DERWriter.oid(KnownOID.signedData), DERWriter.tlv(0xA0, rebuilt))
     }
 
     /// The DER ContentInfo signing content with `contentDigest`; `content` is embedded when

@@ -28,8 +28,8 @@ struct ParsedSignedData {
     let ocspResponses: [Range<Int>]
     let signerInfos: [ParsedSignerInfo]
 
-    init(_ bytes: [UInt8]) throws {
-        self.bytes = bytes
+    /// The SignedData SEQUENCE inside a DER ContentInfo of type signedData.
+    static func signedData(in bytes: [UInt8]) throws -> DER.Node {
         var top = DER.Reader(bytes)
         let contentInfo = try top.read(DER.sequence)
         try top.finish()
@@ -41,6 +41,12 @@ struct ParsedSignedData {
         var wrapper = DER.Reader(bytes, contentsOf: explicit)
         let signedData = try wrapper.read(DER.sequence)
         try wrapper.finish()
+        return signedData
+    }
+
+    init(_ bytes: [UInt8]) throws {
+        self.bytes = bytes
+        let signedData = try Self.signedData(in: bytes)
 
         var fields = DER.Reader(bytes, contentsOf: signedData)
         _ = try fields.read(DER.integer)
