@@ -28,34 +28,44 @@ struct ReportText {
         var lines: [String] = []
         let document = report.content ?? (report.coveredFiles != nil
             ? t("(the files in the container)", "(الملفات داخل الحاوية)") : t("(inside the signature)", "(داخل ملف التوقيع)"))
-        lines.append("\(t("Signature file", "ملف التوقيع")): \(report.file)")
+        let stamp = report.kind == .timestamp
+        lines.append(stamp ? "\(t("Timestamp file", "ملف الختم الزمني")): \(report.file)"
+                           : "\(t("Signature file", "ملف التوقيع")): \(report.file)")
         lines.append("\(t("Document", "الوثيقة")): \(document)")
         lines.append("\(t("Result", "النتيجة")): \(verdict(report.indication)) (\(code(report.indication, report.subIndication)))")
-        lines.append("  " + explanation(report.indication, report.subIndication))
+        lines.append("  " + ((stamp ? timestampExplanation(report.subIndication) : nil) ?? explanation(report.indication, report.subIndication)))
         for error in report.errors { lines.append("  - \(error)") }
         if let covered = report.coveredFiles {
             lines.append("\(t("Signed files", "الملفات الموقَّعة")): \(covered.isEmpty ? "-" : covered.joined(separator: ", "))")
         }
         for (index, signature) in report.signatures.enumerated() {
             lines.append("")
-            lines.append("\(t("Signature", "التوقيع")) \(index + 1) \(t("of", "من")) \(report.signatures.count): "
-                         + "\(verdict(signature.indication)) (\(code(signature.indication, signature.subIndication)))")
+            if stamp {
+                lines.append("\(t("Timestamp", "الختم الزمني")): \(verdict(signature.indication)) (\(code(signature.indication, signature.subIndication)))")
+            } else {
+                lines.append("\(t("Signature", "التوقيع")) \(index + 1) \(t("of", "من")) \(report.signatures.count): "
+                             + "\(verdict(signature.indication)) (\(code(signature.indication, signature.subIndication)))")
+            }
             if let signer = signature.signer {
-                lines.append("  \(t("Signed by", "الموقِّع")): \(signer.commonName ?? signer.subject)")
+                lines.append("  \(stamp ? t("Stamped by", "جهة الختم") : t("Signed by", "الموقِّع")): \(signer.commonName ?? signer.subject)")
                 lines.append("  \(t("Certificate", "الشهادة")): \(signer.subject)")
                 lines.append("  \(t("Issued by", "صادرة عن")): \(signer.issuer) (\(t("serial", "الرقم التسلسلي")) \(signer.serialNumber))")
             }
             if let time = signature.signingTime {
                 lines.append("  \(t("Signing time", "وقت التوقيع")): \(Self.format(time)) \(t("(as stated by the signer)", "(كما صرّح به الموقِّع)"))")
             }
-            if let stamp = signature.timestamp {
-                lines.append("  \(t("Timestamp", "الختم الزمني")): \(Self.format(stamp.time)) \(t("by", "من")) \(stamp.tsa) \(t("(proves the signature existed then)", "(يثبت وجود التوقيع في ذلك الوقت)"))")
+            if let timestamp = signature.timestamp {
+                let proves = stamp ? t("(proves the file existed then)", "(يثبت وجود الملف في ذلك الوقت)")
+                                   : t("(proves the signature existed then)", "(يثبت وجود التوقيع في ذلك الوقت)")
+                lines.append("  \(stamp ? t("Time", "الوقت") : t("Timestamp", "الختم الزمني")): \(Self.format(timestamp.time)) \(t("by", "من")) \(timestamp.tsa) \(proves)")
             }
-            lines.append("  \(t("Level", "المستوى")): CAdES \(signature.level.rawValue)")
+            if let level = signature.level {
+                lines.append("  \(t("Level", "المستوى")): CAdES \(level.rawValue)")
+            }
             if let algorithm = signature.signatureAlgorithm {
                 lines.append("  \(t("Algorithm", "الخوارزمية")): \(algorithm)")
             }
-            if signature.indication != .totalPassed {
+            if signature.indication != .totalPassed && !stamp {
                 lines.append("  " + explanation(signature.indication, signature.subIndication))
             }
             for error in signature.errors { lines.append("  \(t("Problem", "مشكلة")): \(error)") }
@@ -73,6 +83,28 @@ struct ReportText {
         case .totalPassed: return t("VALID", "صحيح")
         case .totalFailed: return t("NOT VALID", "غير صحيح")
         case .indeterminate: return t("CANNOT BE CONFIRMED", "تعذّر التأكد")
+        }
+    }
+
+    /// What a timestamp's result means; the signature wording covers the rest.
+    private func timestampExplanation(_ sub: SubIndication?) -> String? {
+        switch sub {
+        case nil:
+            return t("The file existed at the time stated and has not been altered since.",
+                     "كان الملف موجوداً في الوقت المذكور ولم يُعدَّل منذ ذلك الحين.")
+        case .hashFailure?:
+            return t("The file was changed after it was timestamped, or the timestamp is for another file.",
+                     "عُدِّل الملف بعد ختمه زمنياً، أو أن الختم لملف آخر.")
+        case .sigCryptoFailure?:
+            return t("The timestamp's signature is wrong: it is forged or damaged.", "توقيع الختم الزمني غير صحيح: مزوَّر أو تالف.")
+        case .noCertificateChainFound?:
+            return t("The timestamp authority's certificate does not lead to a trusted certification authority.",
+                     "تعذّر ربط شهادة جهة الختم الزمني بجهة تصديق موثوقة.")
+        case .revokedNoPOE?:
+            return t("The timestamp authority's certificate has been revoked: its timestamps cannot be trusted.",
+                     "شهادة جهة الختم الزمني ملغاة: لا يمكن الوثوق بأختامها.")
+        default:
+            return nil
         }
     }
 

@@ -17,9 +17,11 @@ struct Sign: TakesFileList {
 
             With --tsa, each signature gets an RFC 3161 signature timestamp (B-T),
             which proves it existed at that time even after the certificate expires
-            or is revoked. --level LT also embeds the current CRL of every
-            certificate in the chain and of the TSA, so that
-            `signtool verify --offline` decides with nothing but the file.
+            or is revoked. --level LT also embeds the current CRL (or, where a
+            certificate names only an OCSP responder, an OCSP response) of
+            every certificate in the chain and of the TSA, so that
+            `signtool verify --offline` decides with nothing but the file; a
+            revoked certificate stops it (exit 78).
 
             Examples:
               signtool sign --key me.key --cert me.pem --chain chain.pem d.pdf
@@ -73,7 +75,7 @@ struct Sign: TakesFileList {
 
     @OptionGroup var tsaOptions: TSAOptions
 
-    @Option(help: ArgumentHelp("CAdES level: B, T (with --tsa) or LT (also embeds the chain's CRLs). Default: T with --tsa, else B.", valueName: "level"))
+    @Option(help: ArgumentHelp("CAdES level: B, T (with --tsa) or LT (also embeds the chain's CRLs or OCSP responses). Default: T with --tsa, else B.", valueName: "level"))
     var level: String?
 
     @Flag(name: .shortAndLong, help: "Do not list the files written.")

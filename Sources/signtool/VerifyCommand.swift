@@ -13,7 +13,10 @@ struct Verify: TakesFileList {
             with --trust (validity, basic constraints, path length, key usage)
             and its revocation against the CRLs given with --crl, those the
             signature carries (B-LT), and, unless --offline, those downloaded
-            from the certificates' CRL distribution points.
+            from the certificates' CRL distribution points (kept five minutes
+            in ~/.cache/signtool/crl; --no-cache fetches afresh). Where no CRL
+            decides, an OCSP response the signature carries, or the
+            certificate's OCSP responder, does.
 
             A signature timestamp (B-T) that verifies proves when the signature
             existed: a certificate that expired or was revoked after that time
@@ -27,6 +30,11 @@ struct Verify: TakesFileList {
             --json each gives one JSON object on its own line, and the exit
             status is the worst among them.
 
+            A standalone RFC 3161 timestamp FILE.tsr (from `signtool timestamp`
+            or `openssl ts -reply`; a bare token as FILE.tst) is checked against
+            FILE (or --content): the digest it covers, its signature, and its
+            TSA's certificate (path to --trust, timeStamping, not revoked).
+
             Exit status: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE,
             64 usage error, 65 malformed signature, certificate or CRL,
             66 file not found.
@@ -36,6 +44,7 @@ struct Verify: TakesFileList {
               signtool verify --trust root.pem --crl ca.crl --lang ar d.pdf.p7s
               signtool verify --trust root.pem --json signed/*.p7s
               signtool verify --trust root.pem --offline archived.pdf.p7s
+              signtool verify --trust root.pem decision.pdf.tsr
             """
     )
 
@@ -72,7 +81,7 @@ struct Verify: TakesFileList {
     @Option(help: "Language of the report: ar or en (default: from the locale).")
     var lang: ReportLanguage?
 
-    @Argument(help: "Signature files (.p7s, DER or PEM).")
+    @Argument(help: "Signature files (.p7s, DER or PEM), ASiC-E containers (.asice) or timestamps (.tsr, .tst).")
     var signatures: [String] = []
 
     var fileList: [String] {
@@ -126,6 +135,8 @@ struct Verify: TakesFileList {
             do {
                 if ASiCContainer.looksLikeContainer(paths[index]) {
                     report = try ASiCContainer.verify(at: paths[index], verifier: verifier, limits: limits)
+                } else if SignatureVerifier.isTimestampFile(paths[index]) {
+                    report = try verifier.verify(timestampAt: paths[index], contentAt: contentPath)
                 } else {
                     report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
                 }

@@ -135,4 +135,60 @@ struct OpenSSLToSigntoolTests {
         #expect(result.status == 2)
         #expect(report["subIndication"] as? String == "CHAIN_CONSTRAINTS_FAILURE")
     }
+
+    @Test("a timestamp made by openssl ts -reply (response or bare token) verifies; an altered file or an untrusted TSA does not")
+    func opensslTimestamp() throws {
+        try pki.directory.write("tsa.ext", """
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature
+            extendedKeyUsage = critical, timeStamping
+            subjectKeyIdentifier = hash
+            authorityKeyIdentifier = keyid
+            """)
+        try Shell.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tsa.key",
+                           "-out", "tsa.csr", "-subj", "/C=SY/O=Test/CN=Test OpenSSL TSA", "-config", "ca.cnf"], in: pki.directory.url)
+        try Shell.openssl(["ca", "-batch", "-config", "ca.cnf", "-in", "tsa.csr", "-out", "tsa.pem", "-notext",
+                           "-extfile", "tsa.ext"], in: pki.directory.url)
+        try pki.directory.write("tsaserial", "01\n")
+        let d = pki.directory.url.path
+        try pki.directory.write("tsa.cnf", """
+            [ tsa ]
+            default_tsa = ministry
+            [ ministry ]
+            serial = \(d)/tsaserial
+            signer_cert = \(d)/tsa.pem
+            certs = \(d)/issuing.pem
+            signer_key = \(d)/tsa.key
+            signer_digest = sha256
+            default_policy = 1.2.3.4.1
+            digests = sha256, sha384, sha512
+            accuracy = secs:1
+            tsa_name = yes
+            ess_cert_id_alg = sha256
+            """)
+        try Shell.openssl(["ts", "-query", "-data", "decision.txt", "-sha256", "-cert", "-out", "q.tsq"], in: work.url)
+        try Shell.openssl(["ts", "-reply", "-queryfile", "q.tsq", "-config", pki.directory.path("tsa.cnf"),
+                           "-out", "decision.txt.tsr"], in: work.url)
+        try work.write("copy.txt", try String(contentsOfFile: work.path("decision.txt"), encoding: .utf8))
+        try Shell.openssl(["ts", "-reply", "-queryfile", "q.tsq", "-config", pki.directory.path("tsa.cnf"),
+                           "-token_out", "-out", "copy.txt.tst"], in: work.url)
+
+        for file in ["decision.txt.tsr", "copy.txt.tst"] {
+            let (result, report) = try verify(file)
+            #expect(result.status == 0 && report["kind"] as? String == "timestamp", "\(result.stdout)")
+            let entry = (report["signatures"] as? [[String: Any]])?.first ?? [:]
+            #expect(((entry["timestamp"] as? [String: Any])?["tsa"] as? String)?.contains("CN=Test OpenSSL TSA") == true, "\(entry)")
+            #expect((entry["warnings"] as? [String])?.allSatisfy { $0.contains("revocation status not checked") } == true, "\(entry)")
+        }
+        let arabic = try Shell.signtool(["verify", "--lang", "ar", "--trust", pki.root, "--crl", pki.crl, "decision.txt.tsr"], in: work.url)
+        #expect(arabic.status == 0 && arabic.stdout.contains("ملف الختم الزمني") && arabic.stdout.contains("كان الملف موجوداً"), "\(arabic.stdout)")
+
+        try work.write("decision.txt", "قرار معدَّل\n")
+        let (altered, alteredReport) = try verify("decision.txt.tsr")
+        #expect(altered.status == 1 && alteredReport["subIndication"] as? String == "HASH_FAILURE", "\(altered.stdout)")
+
+        let stranger = try TestPKI()
+        let untrusted = try Shell.signtool(["verify", "--json", "--trust", stranger.root, "copy.txt.tst"], in: work.url)
+        #expect(untrusted.status == 2 && untrusted.stdout.contains("NO_CERTIFICATE_CHAIN_FOUND"), "\(untrusted.stdout)")
+    }
 }

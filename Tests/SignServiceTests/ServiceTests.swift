@@ -75,6 +75,10 @@ struct ServiceTests {
         #expect(result.status == 0, "\(result.stderr)")
         try Shell.openssl(["ts", "-verify", "-in", "decision.txt.tsr", "-data", "decision.txt", "-CAfile", ca.root,
                            "-untrusted", ca.issuing], in: ca.work.url)
+        // signtool verify reads it too, with the TSA's chain from the token.
+        let verified = try ca.run(["verify", "--json", "--trust", ca.root, "decision.txt.tsr"])
+        #expect(verified.status == 0 && verified.stdout.contains("\"kind\":\"timestamp\"")
+                && verified.stdout.contains("\"indication\":\"TOTAL_PASSED\""), "\(verified.stdout)")
         let refused = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "--out", "other.tsr", "decision.txt"])
         #expect(refused.status == 76 && !ca.work.exists("other.tsr"), "\(refused.stderr)")
         let unreachable = try ca.run(["timestamp", "--tsa", "http://127.0.0.1:1/tsa", "--out", "other.tsr", "decision.txt"])

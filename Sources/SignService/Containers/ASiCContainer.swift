@@ -117,6 +117,7 @@ public enum ASiCContainer {
         }
         var report = ValidationReport(file: path, content: nil, signatures: signatures)
         report.coveredFiles = covered
+        report.kind = .container
         let uncovered = contents.dataNames.filter { !covered.contains($0) }
         if !uncovered.isEmpty {
             report.errors.append("not covered by any valid signature: \(uncovered.joined(separator: ", "))")

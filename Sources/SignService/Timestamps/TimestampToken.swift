@@ -16,6 +16,8 @@ public struct TimestampToken: Sendable {
     public let policy: String
     /// The TSA's certificate, when the token carries it (certReq was set).
     public let tsaCertificate: Certificate?
+    /// Every certificate the token carries (the TSA's and, often, its chain).
+    public let certificates: [Certificate]
 
     /// Reads a token (ContentInfo) or a whole TimeStampResp, whose status must be granted.
     public init(der bytes: [UInt8], source: String) throws {
@@ -71,6 +73,11 @@ public struct TimestampToken: Sendable {
             tsaCertificate = nil
         }
         if let signers { shim_sk_X509_free(signers) }
+        var carried: [Certificate] = []
+        if OBJ_obj2nid(pkcs7.pointee.type) == NID_pkcs7_signed, let signed = pkcs7.pointee.d.sign, let stack = signed.pointee.cert {
+            carried = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
+        }
+        certificates = carried
         OpenSSLErrorQueue.clear()
     }
 

@@ -11,6 +11,7 @@ enum TimestampVerification {
         case invalid(String)
     }
 
+    /// A signature timestamp: its imprint must be the digest of `signatureValue`.
     static func check(token der: [UInt8], covering signatureValue: [UInt8], anchors: [Certificate],
                       untrusted: [Certificate]) -> Outcome {
         let token: TimestampToken
@@ -25,6 +26,11 @@ enum TimestampVerification {
               let expected = try? ContentDigest.digest(signatureValue, algorithm: algorithm), expected == token.imprint else {
             return .invalid("the signature timestamp covers something other than this signature value")
         }
+        return check(token, anchors: anchors, untrusted: untrusted)
+    }
+
+    /// The token's signature and its TSA certificate's path (the imprint is the caller's).
+    static func check(_ token: TimestampToken, anchors: [Certificate], untrusted: [Certificate]) -> Outcome {
         OpenSSLErrorQueue.clear()
         let pkcs7: UnsafeMutablePointer<PKCS7>? = token.der.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
@@ -46,7 +52,7 @@ enum TimestampVerification {
         OpenSSLErrorQueue.clear()
         guard TS_RESP_verify_token(ctx, pkcs7) == 1 else {
             let detail = OpenSSLErrorQueue.drain()
-            return .invalid("the signature timestamp from \(token.tsa) does not verify\(detail.isEmpty ? "" : ": \(detail)")")
+            return .invalid("the timestamp from \(token.tsa) does not verify\(detail.isEmpty ? "" : ": \(detail)")")
         }
         return .valid(token)
     }

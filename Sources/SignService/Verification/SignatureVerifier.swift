@@ -71,6 +71,85 @@ public final class SignatureVerifier: Sendable {
         }
     }
 
+    /// Whether `path` names an RFC 3161 timestamp (`.tsr` TimeStampResp or `.tst` token)
+    /// rather than a signature.
+    public static func isTimestampFile(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".tsr") || lower.hasSuffix(".tst")
+    }
+
+    /// Validates a standalone RFC 3161 timestamp (as `signtool timestamp` or `openssl ts
+    /// -reply` write it) over the file it stamps (`contentPath`, else `path` without its
+    /// suffix): the imprint must be that file's digest, the token's signature must verify,
+    /// and the TSA's certificate must chain to a trust anchor, with the timeStamping
+    /// purpose, unrevoked.
+    public func verify(timestampAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
+        let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
+        let token = try TimestampToken(der: bytes, source: path)
+        guard let content = contentPath ?? (path.count > 4 ? String(path.dropLast(4)) : nil) else {
+            throw SignServiceError(code: .fileNotFound, reason: "\(path): name the timestamped file with --content")
+        }
+        guard FileIO.exists(content) else {
+            throw SignServiceError(code: .fileNotFound,
+                                   reason: "\(content): no such file (the file timestamped by \(path); use --content to name it)")
+        }
+        var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil, signingTime: nil,
+                                         digestAlgorithm: token.imprintAlgorithm?.rawValue, signatureAlgorithm: nil,
+                                         errors: [], warnings: [])
+        result.level = nil
+        result.timestamp = .init(time: token.time, tsa: token.tsa)
+        func fail(_ indication: Indication, _ sub: SubIndication, _ message: String) {
+            if result.subIndication == nil || indication > result.indication {
+                result.indication = indication
+                result.subIndication = sub
+            }
+            result.errors.append(message)
+        }
+        guard let algorithm = token.imprintAlgorithm else {
+            fail(.indeterminate, .cryptoConstraintsFailure, "the timestamp's digest algorithm is not accepted (SHA-256, SHA-384 or SHA-512 are)")
+            return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
+        }
+        let digest = try ContentDigest.digests(ofFileAt: content, algorithms: [algorithm])[algorithm]
+        if digest != token.imprint {
+            fail(.totalFailed, .hashFailure, "the file was altered: its digest is not the one the timestamp covers")
+        }
+        guard let tsa = token.tsaCertificate, let record = try? CertificateRecord(tsa, der: tsa.derBytes) else {
+            fail(.indeterminate, .noSigningCertificateFound, "the timestamp does not carry its TSA's certificate")
+            return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
+        }
+        result.signer = record.description
+        // The TSA's path (chain, validity now, revocation) decides trust; OpenSSL's TS
+        // verifier then checks the token's signature and the timeStamping purpose.
+        let candidates = intermediates + token.certificates.compactMap { try? CertificateRecord($0, der: $0.derBytes) }
+        var crls: [CertificateRevocationList] = []
+        if let fetcher = policy.revocationFetcher {
+            for certificate in [tsa] + candidates.map(\.certificate) where !certificate.isSelfIssued
+                && !policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) {
+                do {
+                    if let crl = try fetcher.crl(for: certificate) { crls.append(crl) }
+                } catch let error as SignServiceError {
+                    result.warnings.append("the CRL of \(certificate.subject) could not be fetched: \(error.reason)")
+                } catch {}
+            }
+        }
+        guard let tsaPath = timestampAuthorityPath(tsa, candidates: candidates, crls: crls, embeddedAnswers: [:]) else {
+            fail(.indeterminate, .certificateChainGeneralFailure, "the TSA's certificate cannot be read")
+            return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
+        }
+        result.warnings += tsaPath.outcome.warnings + tsaPath.warnings
+        if let fatal = tsaPath.outcome.fatal {
+            fail(.indeterminate, fatal.subIndication, fatal.message)
+        } else if case .invalid(let reason) = TimestampVerification.check(token, anchors: policy.trustAnchors,
+                                                                          untrusted: candidates.map(\.certificate)) {
+            fail(.totalFailed, .sigCryptoFailure, reason)
+        }
+        for problem in tsaPath.outcome.outOfBounds { fail(.indeterminate, .outOfBoundsNoPOE, problem) }
+        for revoked in tsaPath.revocations {
+            fail(.indeterminate, .revokedNoPOE, "\(revoked.depth == 0 ? "the TSA's certificate" : "CA certificate \(revoked.subject)") was revoked\(revoked.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""): the timestamp cannot be trusted")
+        }
+        return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
+    }
+
     /// Validates a detached signature held in memory over content held in memory (the
     /// signatures inside an ASiC container).
     public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String) throws -> ValidationReport {
@@ -258,9 +337,10 @@ public final class SignatureVerifier: Sendable {
         // proof: a revoked TSA key could have dated anything.
         var proof: TimestampToken?
         for token in timestamps {
-            if let tsa = token.tsaCertificate, let revoked = revocationOfTimestampAuthority(tsa, candidates: candidates, crls: crls,
-                                                                                      embeddedAnswers: embeddedAnswers) {
-                result.warnings.append("the certificate of \(token.tsa) was revoked\(revoked.map { " on \(CertificatePathValidator.format($0))" } ?? ""); its timestamp is not used as proof of existence")
+            let tokenCandidates = candidates + token.certificates.compactMap { try? CertificateRecord($0, der: $0.derBytes) }
+            if let tsa = token.tsaCertificate,
+               let revoked = timestampAuthorityPath(tsa, candidates: tokenCandidates, crls: crls, embeddedAnswers: embeddedAnswers)?.revocations.first {
+                result.warnings.append("the certificate of \(token.tsa) was revoked\(revoked.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""); its timestamp is not used as proof of existence")
                 continue
             }
             proof = token
@@ -283,33 +363,9 @@ public final class SignatureVerifier: Sendable {
         let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
         result.warnings.append(contentsOf: outcome.warnings)
         var revocations = outcome.revocations
-        // Where no CRL decided a certificate's status: an OCSP response the signature
-        // carries, else (online) the certificate's OCSP responder.
-        for item in outcome.uncheckedRevocation {
-            let certificate = item.certificate
-            let answer: Result<OCSPClient.Status, SignServiceError>?
-            if let embedded = embeddedAnswers[certificate] {
-                answer = .success(embedded.status)
-            } else if policy.revocationFetcher != nil {
-                answer = ocspStatus(of: certificate, candidates: candidates)
-            } else {
-                answer = nil
-            }
-            switch answer {
-            case .success(.good)?:
-                continue
-            case .success(.revoked(let date))?:
-                revocations.append((item.depth, certificate.subject, date))
-                continue
-            case .success(.unknown)?:
-                result.warnings.append("the OCSP responder does not know \(certificate.subject)")
-            case .failure(let error)?:
-                result.warnings.append("the OCSP responder of \(certificate.subject) could not be asked: \(error.reason)")
-            case nil:
-                break
-            }
-            result.warnings.append("revocation status not checked for \(certificate.subject): no CRL or OCSP answer was given or found")
-        }
+        let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)
+        revocations += resolved.revocations
+        result.warnings += resolved.warnings
         if let fatal = outcome.fatal {
             fail(.indeterminate, fatal.subIndication, fatal.message)
         }
@@ -345,19 +401,51 @@ public final class SignatureVerifier: Sendable {
         return result
     }
 
-    /// Whether a TSA's certificate path is revoked (and when, if known): CRLs first, then an
-    /// OCSP answer the signature carries, then (online) the TSA certificate's responder.
-    /// Nil when nothing says it is revoked.
-    private func revocationOfTimestampAuthority(_ tsa: Certificate, candidates: [CertificateRecord], crls: [CertificateRevocationList],
-                                                embeddedAnswers: [Certificate: OCSPClient.Answer]) -> Date?? {
+    /// Where no CRL decided a certificate's status: an OCSP response the signature carries,
+    /// else (online) the certificate's OCSP responder. Returns the revocations found and a
+    /// note for every certificate whose status stays unknown.
+    private func resolveUncheckedRevocation(_ outcome: CertificatePathValidator.Outcome, candidates: [CertificateRecord],
+                                            embeddedAnswers: [Certificate: OCSPClient.Answer])
+        -> (revocations: [(depth: Int, subject: String, date: Date?)], warnings: [String]) {
+        var revocations: [(depth: Int, subject: String, date: Date?)] = []
+        var warnings: [String] = []
+        for item in outcome.uncheckedRevocation {
+            let certificate = item.certificate
+            let answer: Result<OCSPClient.Status, SignServiceError>?
+            if let embedded = embeddedAnswers[certificate] {
+                answer = .success(embedded.status)
+            } else if policy.revocationFetcher != nil {
+                answer = ocspStatus(of: certificate, candidates: candidates)
+            } else {
+                answer = nil
+            }
+            switch answer {
+            case .success(.good)?:
+                continue
+            case .success(.revoked(let date))?:
+                revocations.append((item.depth, certificate.subject, date))
+                continue
+            case .success(.unknown)?:
+                warnings.append("the OCSP responder does not know \(certificate.subject)")
+            case .failure(let error)?:
+                warnings.append("the OCSP responder of \(certificate.subject) could not be asked: \(error.reason)")
+            case nil:
+                break
+            }
+            warnings.append("revocation status not checked for \(certificate.subject): no CRL or OCSP answer was given or found")
+        }
+        return (revocations, warnings)
+    }
+
+    /// A TSA certificate's path: its outcome, with revocations found by CRL, by an OCSP
+    /// answer the signature carries or (online) by the TSA certificate's responder.
+    private func timestampAuthorityPath(_ tsa: Certificate, candidates: [CertificateRecord], crls: [CertificateRevocationList],
+                                        embeddedAnswers: [Certificate: OCSPClient.Answer])
+        -> (outcome: CertificatePathValidator.Outcome, revocations: [(depth: Int, subject: String, date: Date?)], warnings: [String])? {
         guard let record = try? CertificateRecord(tsa, der: tsa.derBytes) else { return nil }
         let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
-        if let revocation = outcome.revocations.first { return .some(revocation.date) }
-        guard outcome.uncheckedRevocation.contains(where: { $0.depth == 0 }) else { return nil }
-        let status = embeddedAnswers[tsa].map { $0.status }
-            ?? (policy.revocationFetcher != nil ? (try? ocspStatus(of: tsa, candidates: candidates)?.get()) : nil)
-        if case .revoked(let date)? = status { return .some(date) }
-        return nil
+        let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)
+        return (outcome, outcome.revocations + resolved.revocations, resolved.warnings)
     }
 
     /// The certificate that issued `certificate`, among the candidates and trust anchors.

@@ -76,8 +76,9 @@ public struct SignatureValidation: Sendable, Codable {
     public var warnings: [String]
     /// The signature timestamp that proves when the signature existed, if it verified.
     public var timestamp: TimestampInfo? = nil
-    /// The CAdES baseline level the signature reaches: B-B, B-T or B-LT.
-    public var level: SignatureLevel = .baselineB
+    /// The CAdES baseline level the signature reaches: B-B, B-T or B-LT (nil for a
+    /// standalone timestamp).
+    public var level: SignatureLevel? = .baselineB
 
     /// A verified signature timestamp: its time (proof of existence) and the TSA.
     public struct TimestampInfo: Sendable, Codable, Equatable {
@@ -119,8 +120,14 @@ public struct ValidationReport: Sendable, Codable {
     public var errors: [String]
     /// For an ASiC container: the files covered by a signature whose digest matches.
     public var coveredFiles: [String]? = nil
+    /// What was validated: a signature file, an ASiC container or a standalone timestamp.
+    public var kind: Kind = .signature
 
-    enum CodingKeys: String, CodingKey { case file, content, indication, subIndication, signatures, errors, coveredFiles }
+    public enum Kind: String, Sendable, Codable {
+        case signature, container, timestamp
+    }
+
+    enum CodingKeys: String, CodingKey { case file, content, indication, subIndication, signatures, errors, coveredFiles, kind }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -131,6 +138,7 @@ public struct ValidationReport: Sendable, Codable {
         try container.encode(signatures, forKey: .signatures)
         try container.encode(errors, forKey: .errors)
         try container.encodeIfPresent(coveredFiles, forKey: .coveredFiles)
+        try container.encode(kind, forKey: .kind)
     }
 
     /// A report for a file that could not be validated at all.
@@ -141,10 +149,11 @@ public struct ValidationReport: Sendable, Codable {
     }
 
     /// Overall result: the worst signature decides; a file with no signature fails.
-    init(file: String, content: String?, signatures: [SignatureValidation]) {
+    init(file: String, content: String?, signatures: [SignatureValidation], kind: Kind = .signature) {
         self.file = file
         self.content = content
         self.signatures = signatures
+        self.kind = kind
         self.errors = []
         if let worst = signatures.max(by: { $0.indication < $1.indication }) {
             indication = worst.indication
