@@ -10,7 +10,7 @@ struct ContainerTests {
         return result
     }
 
-    @Test("sign --asic: mimetype first and stored, a manifest and its signature that openssl accepts; verify lists the files")
+    @Test("sign --asic: mimetype first, stored, bare (name at 30, type at 38), a manifest and its signature that openssl accepts; verify lists the files")
     func createAndVerify() throws {
         let ca = try TestAuthority()
         let (key, cert) = try ca.issue("official")
@@ -26,8 +26,16 @@ struct ContainerTests {
             print(sorted(i.filename for i in infos[1:]))
             open('manifest.xml', 'wb').write(z.read('META-INF/ASiCManifest001.xml'))
             open('manifest.p7s', 'wb').write(z.read('META-INF/signature001.p7s'))
+            print('intact' if z.testzip() is None else 'damaged')
+            head = open('d.asice', 'rb').read(80)
+            print('bare' if head[26:30] == bytes([8, 0, 0, 0]) and head[6] & 8 == 0 else 'extras', head[30:69].decode())
             """, in: ca.work.url).stdout
         #expect(layout.contains("mimetype 0 application/vnd.etsi.asic-e+zip"), "\(layout)")
+        // EN 319 162-1 A.1: no extra field, so the type is readable at offset 38; every
+        // later offset still holds (Python checks each entry's CRC through them).
+        #expect(layout.contains("intact") && layout.contains("bare mimetypeapplication/vnd.etsi.asic-e+zip"), "\(layout)")
+        let magic = try Shell.run("/usr/bin/env", ["file", "-b", "d.asice"], in: ca.work.url)
+        #expect(magic.stdout.contains("application/vnd.etsi.asic-e+zip"), "file(1) says: \(magic.stdout) \(magic.stderr)")
         #expect(layout.contains("'META-INF/ASiCManifest001.xml'") && layout.contains("'META-INF/signature001.p7s'")
                 && layout.contains("'قرار ١.txt'") && layout.contains("'annex.pdf'"), "\(layout)")
         try Shell.openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.p7s", "-content", "manifest.xml",

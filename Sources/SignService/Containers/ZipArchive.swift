@@ -35,9 +35,163 @@ enum UTF8Locale {
     }
 }
 
+/// The file libarchive's ZIP output goes to. The first entry is held until complete and
+/// written without its extra field and data descriptor (its CRC and sizes go into the
+/// local header); the central directory and end records are held until the archive is
+/// closed and written with every offset moved back by the bytes taken out.
+final class ZipOutput {
+    let descriptor: Int32
+    private let path: String
+    private var firstEntry: [UInt8] = []
+    private var firstEntryDone = false
+    /// Bytes removed from the first entry.
+    private var removed = 0
+    /// Bytes received from libarchive before the trailer.
+    private var received = 0
+    private var trailer: [UInt8]?
+    private(set) var failure: String?
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    /// Takes one piece of libarchive's output; false (with `failure` set) on error.
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if trailer != nil {
+            trailer!.append(contentsOf: bytes)
+            return true
+        }
+        received += bytes.count
+        guard !firstEntryDone else { return write(bytes) }
+        firstEntry.append(contentsOf: bytes)
+        return rewriteFirstEntry()
+    }
+
+    func beginTrailer() { trailer = [] }
+
+    /// Writes the central directory and end records with the offsets moved back.
+    func finishTrailer() throws {
+        guard var trailer, failure == nil else { throw SignServiceError.io("\(path): \(failure ?? "no trailer")") }
+        guard firstEntryDone else { throw SignServiceError.io("\(path): the container has no complete first entry") }
+        if removed > 0 { try Self.moveOffsets(in: &trailer, by: removed, trailerStart: received) }
+        guard trailer.withUnsafeBytes({ write($0) }) else { throw SignServiceError.io("\(path): \(failure ?? "write failed")") }
+    }
+
+    /// Once the whole first entry is held: writes it bare, then whatever followed it.
+    private func rewriteFirstEntry() -> Bool {
+        let e = firstEntry
+        guard e.count >= 30 else { return true }
+        guard Self.le32(e, 0) == 0x0403_4B50 else { return fail("unexpected output from libarchive (no local header)") }
+        let flags = Self.le16(e, 6), nameLength = Self.le16(e, 26), extraLength = Self.le16(e, 28)
+        let compressedSize = Self.le32(e, 18)
+        guard compressedSize != 0xFFFF_FFFF, compressedSize < 1 << 20 else { return fail("the first entry is too large to rewrite") }
+        let dataStart = 30 + nameLength + extraLength
+        let dataEnd = dataStart + compressedSize
+        let descriptorLength = flags & 0x8 != 0 ? 16 : 0
+        guard e.count >= dataEnd + descriptorLength else { return true }
+        var header = Array(e[0..<30])
+        if descriptorLength > 0 {
+            guard Self.le32(e, dataEnd) == 0x0807_4B50 else { return fail("unexpected data descriptor from libarchive") }
+            Self.put16(&header, 6, flags & ~0x8)
+            header.replaceSubrange(14..<26, with: e[(dataEnd + 4)..<(dataEnd + 16)])
+        }
+        Self.put16(&header, 28, 0)
+        let bare = header + e[30..<(30 + nameLength)] + e[dataStart..<dataEnd]
+        removed = extraLength + descriptorLength
+        firstEntryDone = true
+        firstEntry = []
+        let rest = Array(e[(dataEnd + descriptorLength)...])
+        return (bare + rest).withUnsafeBytes { write($0) }
+    }
+
+    /// Moves back the local-header offsets in the central directory and the directory's
+    /// offset in the end records (ZIP64 ones included); clears the first entry's
+    /// data-descriptor flag there too.
+    static func moveOffsets(in trailer: inout [UInt8], by delta: Int, trailerStart: Int) throws {
+        func invalid() -> SignServiceError { SignServiceError.io("unexpected ZIP layout from libarchive") }
+        let end = trailer.count - 22
+        guard end >= 0, le32(trailer, end) == 0x0605_4B50 else { throw invalid() }
+        var position = 0
+        while position + 46 <= end, le32(trailer, position) == 0x0201_4B50 {
+            let nameLength = le16(trailer, position + 28), extraLength = le16(trailer, position + 30)
+            let commentLength = le16(trailer, position + 32)
+            let offset = le32(trailer, position + 42)
+            if offset == 0 {
+                put16(&trailer, position + 8, le16(trailer, position + 8) & ~0x8)
+            } else if offset != 0xFFFF_FFFF {
+                put32(&trailer, position + 42, offset - delta)
+            } else {
+                // ZIP64 extra: uncompressed and compressed sizes first when they overflowed.
+                var field = position + 46 + nameLength
+                let fieldsEnd = field + extraLength
+                while field + 4 <= fieldsEnd {
+                    let id = le16(trailer, field), size = le16(trailer, field + 2)
+                    if id == 1 {
+                        var at = field + 4
+                        if le32(trailer, position + 24) == 0xFFFF_FFFF { at += 8 }
+                        if le32(trailer, position + 20) == 0xFFFF_FFFF { at += 8 }
+                        guard at + 8 <= field + 4 + size else { throw invalid() }
+                        put64(&trailer, at, le64(trailer, at) - UInt64(delta))
+                    }
+                    field += 4 + size
+                }
+            }
+            position += 46 + nameLength + extraLength + commentLength
+        }
+        let directoryOffset = le32(trailer, end + 16)
+        if directoryOffset != 0xFFFF_FFFF {
+            guard directoryOffset == trailerStart else { throw invalid() }
+            put32(&trailer, end + 16, directoryOffset - delta)
+        }
+        // ZIP64 end record and locator, when libarchive wrote them.
+        let locator = end - 20
+        if locator >= 56, le32(trailer, locator) == 0x0706_4B50 {
+            let record = locator - 56
+            guard le32(trailer, record) == 0x0606_4B50, le64(trailer, record + 48) == UInt64(trailerStart) else { throw invalid() }
+            put64(&trailer, record + 48, UInt64(trailerStart - delta))
+            put64(&trailer, locator + 8, le64(trailer, locator + 8) - UInt64(delta))
+        }
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return fail(FileIO.errnoText())
+            }
+            done += n
+        }
+        return true
+    }
+
+    private func fail(_ reason: String) -> Bool {
+        failure = failure ?? reason
+        return false
+    }
+
+    static func le16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
+    static func le32(_ b: [UInt8], _ i: Int) -> Int { le16(b, i) | le16(b, i + 2) << 16 }
+    static func le64(_ b: [UInt8], _ i: Int) -> UInt64 { UInt64(le32(b, i)) | UInt64(le32(b, i + 4)) << 32 }
+    static func put16(_ b: inout [UInt8], _ i: Int, _ v: Int) { b[i] = UInt8(v & 0xFF); b[i + 1] = UInt8((v >> 8) & 0xFF) }
+    static func put32(_ b: inout [UInt8], _ i: Int, _ v: Int) { put16(&b, i, v & 0xFFFF); put16(&b, i + 2, (v >> 16) & 0xFFFF) }
+    static func put64(_ b: inout [UInt8], _ i: Int, _ v: UInt64) {
+        put32(&b, i, Int(v & 0xFFFF_FFFF)); put32(&b, i + 4, Int(v >> 32))
+    }
+}
+
 /// Writes a ZIP file through libarchive.
+///
+/// ETSI EN 319 162-1 (A.1, after OCF) wants the first entry, `mimetype`, stored with no
+/// extra field, so that its name sits at offset 30 and its content at offset 38 where
+/// tools look for the container type. libarchive always adds extended-timestamp and Unix
+/// extras and a data descriptor, so its output passes through ``ZipOutput``, which writes
+/// the first entry without them and moves every later offset back to match.
 final class ZipWriter {
     private let archive: OpaquePointer
+    private let output: ZipOutput
     private var closed = false
     /// The whole life of the writer runs under C.UTF-8, so names are written as UTF-8
     /// with the ZIP "language encoding" flag set. Used on one thread only.
@@ -45,18 +199,29 @@ final class ZipWriter {
 
     /// Opens `path` (created, truncated) for writing.
     init(path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SignServiceError.io("\(path): cannot create the container: \(FileIO.errnoText())") }
+        output = ZipOutput(descriptor: fd, path: path)
         locale = UTF8Locale.enter()
         guard let archive = archive_write_new() else {
             UTF8Locale.leave(locale)
+            Glibc.close(fd)
             throw SignServiceError.io("cannot allocate a ZIP writer")
         }
         self.archive = archive
+        // No blocking: every piece reaches ZipOutput as libarchive produces it, so the
+        // central directory arrives only when the archive is closed.
         guard archive_write_set_format_zip(archive) == ARCHIVE_OK,
-              archive_write_open_filename(archive, path) == ARCHIVE_OK else {
+              archive_write_set_bytes_per_block(archive, 0) == ARCHIVE_OK,
+              archive_write_open2(archive, Unmanaged.passUnretained(output).toOpaque(), nil, { _, client, buffer, length in
+                  let output = Unmanaged<ZipOutput>.fromOpaque(client!).takeUnretainedValue()
+                  return output.receive(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : -1
+              }, nil, nil) == ARCHIVE_OK else {
             let reason = Self.errorText(archive)
             archive_write_free(archive)
             closed = true
             UTF8Locale.leave(locale)
+            Glibc.close(fd)
             throw SignServiceError.io("\(path): cannot write the container: \(reason)")
         }
     }
@@ -65,6 +230,7 @@ final class ZipWriter {
         if !closed {
             archive_write_free(archive)
             UTF8Locale.leave(locale)
+            Glibc.close(output.descriptor)
         }
     }
 
@@ -123,11 +289,14 @@ final class ZipWriter {
 
     func close() throws {
         closed = true
+        output.beginTrailer()
         let status = archive_write_close(archive)
-        let reason = Self.errorText(archive)
+        let reason = output.failure ?? Self.errorText(archive)
         archive_write_free(archive)
         UTF8Locale.leave(locale)
+        defer { Glibc.close(output.descriptor) }
         guard status == ARCHIVE_OK else { throw SignServiceError.io("cannot finish the container: \(reason)") }
+        try output.finishTrailer()
     }
 
     static func errorText(_ archive: OpaquePointer) -> String {
