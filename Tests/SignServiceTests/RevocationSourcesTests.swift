@@ -7,11 +7,11 @@ import Testing
 struct RevocationSourcesTests {
     /// An `openssl ocsp` responder over `index` (an `openssl ca` database), signing with
     /// the CA's own key; killed when the returned process is.
-    func responder(index: String, port: Int, ca: String, in pki: TestPKI) throws -> Process {
+    func responder(index: String, port: Int, ca: String, in pki: TestPKI, extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl", "ocsp", "-index", index, "-port", "\(port)", "-rsigner", "\(ca).pem",
-                             "-rkey", "\(ca).key", "-CA", "\(ca).pem", "-ignore_err"]
+                             "-rkey", "\(ca).key", "-CA", "\(ca).pem", "-ignore_err"] + extra
         process.currentDirectoryURL = pki.directory.url
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -75,32 +75,47 @@ struct RevocationSourcesTests {
         #expect(offline.status == 0 && offline.stdout.contains("not checked for CN=OCSP Checked Signer"), "\(offline.stdout)")
     }
 
-    @Test("B-LT from OCSP alone: responses embedded (RFC 5940), co-signable, openssl cms accepts, verify --offline decides; a revoked signer is refused")
-    func baselineLTFromOCSP() throws {
+    /// A PKI whose issuing CA and signers name only OCSP responders, both running, and a
+    /// chain file with the root (its key answers for the issuing CA).
+    struct OCSPOnlyPKI {
+        let pki: TestPKI
+        let chain: String
+        let issuingPort: Int
+        let responders: [Process]
+    }
+
+    func ocspOnlyPKI(signers: [String], responderOptions: [String] = []) throws -> OCSPOnlyPKI {
         let rootPort = try TestServer.freePort(), issuingPort = try TestServer.freePort()
         let pki = try TestPKI(issuingCAOCSP: "http://127.0.0.1:\(rootPort)")
         // The root's responder knows the issuing CA (serial 02) as valid.
         _ = try pki.directory.write("root-index.txt", "V\t491231235959Z\t\t02\tunknown\t/C=SY/O=Test/CN=Test Issuing CA\n")
-        try issueOCSPOnly("First", responderPort: issuingPort, in: pki)
-        try issueOCSPOnly("Second", responderPort: issuingPort, in: pki)
-        try issueOCSPOnly("Third", responderPort: issuingPort, in: pki)
-        let rootResponder = try responder(index: "root-index.txt", port: rootPort, ca: "root", in: pki)
-        defer { stop(rootResponder) }
-        let issuingResponder = try responder(index: "index.txt", port: issuingPort, ca: "issuing", in: pki)
-        defer { stop(issuingResponder) }
-        // The timestamps come from a signtool CA's service.
-        let tsaPort = try TestServer.freePort()
-        let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(tsaPort)")
-        let server = try TestServer(authority: ca, port: tsaPort)
+        for name in signers { try issueOCSPOnly(name, responderPort: issuingPort, in: pki) }
+        let responders = [try responder(index: "root-index.txt", port: rootPort, ca: "root", in: pki, extra: responderOptions),
+                          try responder(index: "index.txt", port: issuingPort, ca: "issuing", in: pki, extra: responderOptions)]
+        let chain = try pki.directory.write("chain.pem", try String(contentsOfFile: pki.issuing, encoding: .utf8)
+                                                + String(contentsOfFile: pki.root, encoding: .utf8))
+        return OCSPOnlyPKI(pki: pki, chain: chain, issuingPort: issuingPort, responders: responders)
+    }
+
+    /// A signtool CA serving timestamps (optionally under libfaketime), with its TSA token.
+    func timestampService(preload: [String: String] = [:]) throws -> (TestAuthority, TestServer, [String: String]) {
+        let port = try TestServer.freePort()
+        let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(port)")
+        let server = try TestServer(authority: ca, port: port, preload: preload)
         let token = try String(contentsOfFile: ca.data + "/service/tsa-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let environment = ["SIGNTOOL_TSA_TOKEN": token]
+        return (ca, server, ["SIGNTOOL_TSA_TOKEN": token])
+    }
+
+    @Test("B-LT from OCSP alone: responses embedded (RFC 5940), co-signable, openssl cms accepts, verify --offline decides; a revoked signer is refused")
+    func baselineLTFromOCSP() throws {
+        let setup = try ocspOnlyPKI(signers: ["First", "Second", "Third"])
+        let pki = setup.pki, chain = setup.chain
+        defer { setup.responders.forEach(stop) }
+        let (ca, server, environment) = try timestampService()
         let work = pki.directory.url
         _ = try pki.directory.write("roots.pem", try String(contentsOfFile: pki.root, encoding: .utf8)
                                         + String(contentsOfFile: ca.root, encoding: .utf8))
         _ = try pki.directory.write("d.txt", "decision\n")
-        // The root is in the chain: its key signs the OCSP answer about the issuing CA.
-        let chain = try pki.directory.write("chain.pem", try String(contentsOfFile: pki.issuing, encoding: .utf8)
-                                                + String(contentsOfFile: pki.root, encoding: .utf8))
 
         let first = try Shell.signtool(["sign", "--key", "First.key", "--cert", "First.pem", "--chain", chain,
                                         "--tsa", server.url + "/tsa", "--level", "LT", "d.txt"], in: work, environment: environment)
@@ -113,7 +128,7 @@ struct RevocationSourcesTests {
         // A revoked signer gets exit 78 and no file.
         Thread.sleep(forTimeInterval: 1.1)
         try Shell.openssl(["ca", "-config", "ca.cnf", "-revoke", "Third.pem", "-crl_reason", "keyCompromise"], in: work)
-        try nudge(port: issuingPort, about: "Third.pem", in: pki)
+        try nudge(port: setup.issuingPort, about: "Third.pem", in: pki)
         let refused = try Shell.signtool(["sign", "--key", "Third.key", "--cert", "Third.pem", "--chain", chain,
                                           "--tsa", server.url + "/tsa", "--level", "LT", "--out", "third.p7s", "d.txt"],
                                          in: work, environment: environment)
@@ -121,8 +136,7 @@ struct RevocationSourcesTests {
                 "\(refused.status) \(refused.stderr)")
 
         server.stop()
-        stop(rootResponder)
-        stop(issuingResponder)
+        setup.responders.forEach(stop)
         let verified = try Shell.signtool(["verify", "--json", "--offline", "--trust", "roots.pem", "d.txt.p7s"], in: work)
         #expect(verified.status == 0, "\(verified.stdout)")
         let object = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
@@ -136,6 +150,36 @@ struct RevocationSourcesTests {
         #expect(openssl.status == 0, "\(openssl.stderr)")
         let printed = try Shell.run("/usr/bin/env", ["openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", "d.txt.p7s"], in: work)
         #expect(printed.stdout.contains("version: 5") && printed.stdout.contains("otherRevInfoFormat: undefined (1.3.6.1.5.5.7.16.2)"), "\(printed.stdout.prefix(3000))")
+    }
+
+    @Test("an embedded OCSP response that expired before the signature timestamp does not count: B-T, with a note")
+    func staleEmbeddedOCSP() throws {
+        // The TSA runs two hours ahead (libfaketime); the responders' answers last 30 minutes,
+        // so they are current when signing but no longer at the timestamp's time.
+        let library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+        guard FileManager.default.fileExists(atPath: library) else {
+            Issue.record("\(library) is missing: install the faketime package (scripts/install-deps.sh does)")
+            return
+        }
+        let setup = try ocspOnlyPKI(signers: ["Signer"], responderOptions: ["-nmin", "30"])
+        defer { setup.responders.forEach(stop) }
+        let (ca, server, environment) = try timestampService(preload: ["LD_PRELOAD": library, "FAKETIME": "+2h",
+                                                                       "FAKETIME_DONT_FAKE_MONOTONIC": "1"])
+        let work = setup.pki.directory.url
+        _ = try setup.pki.directory.write("roots.pem", try String(contentsOfFile: setup.pki.root, encoding: .utf8)
+                                              + String(contentsOfFile: ca.root, encoding: .utf8))
+        _ = try setup.pki.directory.write("d.txt", "decision\n")
+        let signed = try Shell.signtool(["sign", "--key", "Signer.key", "--cert", "Signer.pem", "--chain", setup.chain,
+                                         "--tsa", server.url + "/tsa", "--level", "LT", "d.txt"], in: work, environment: environment)
+        #expect(signed.status == 0, "\(signed.stderr)")
+        server.stop()
+        let verified = try Shell.signtool(["verify", "--json", "--offline", "--trust", "roots.pem", "d.txt.p7s"], in: work)
+        let object = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
+        let signature = (object?["signatures"] as? [[String: Any]])?.first ?? [:]
+        let warnings = signature["warnings"] as? [String] ?? []
+        #expect(signature["level"] as? String == "B-T", "\(verified.stdout)")
+        #expect(warnings.contains { $0.contains("embedded OCSP response about CN=OCSP Checked Signer was no longer current") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("revocation status not checked for CN=OCSP Checked Signer") }, "\(warnings)")
     }
 
     @Test("a downloaded CRL is kept on disk: a second run a moment later needs no server")

@@ -96,6 +96,10 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
                     if let date = crl.revocationDate(of: certificate) {
                         throw revoked(certificate, on: date, source: "its CRL")
                     }
+                    if let next = crl.nextUpdate, next < Date() {
+                        throw SignServiceError(code: .serviceRefused,
+                            reason: "the CRL of \(crl.issuer) expired on \(CertificatePathValidator.format(next)) and no newer one is published; nothing was signed")
+                    }
                     if !values.contains(.crl(crl.derBytes)) { values.append(.crl(crl.derBytes)) }
                     continue
                 }
@@ -112,6 +116,9 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
             }
             let response = try OCSPClient.fetchResponse(for: certificate, issuer: issuer, url: url, options: fetcher.options)
             let answer = try OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: nil, source: url)
+            guard answer.isCurrent(at: Date()) else {
+                throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current; nothing was signed")
+            }
             switch answer.status {
             case .good: break
             case .revoked(let date):

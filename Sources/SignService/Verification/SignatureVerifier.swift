@@ -324,11 +324,12 @@ public final class SignatureVerifier: Sendable {
         if !embeddedOCSP.isEmpty {
             for certificate in [record.certificate] + candidates.map(\.certificate) + tsaCertificates where !certificate.isSelfIssued {
                 guard embeddedAnswers[certificate] == nil, let issuer = issuer(of: certificate, candidates: candidates) else { continue }
+                // Co-signatures each bring their own: the newest answer speaks.
                 for response in embeddedOCSP {
                     if let answer = try? OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: policy.trustAnchors,
-                                                          untrusted: candidates.map(\.certificate), source: "embedded OCSP response") {
+                                                          untrusted: candidates.map(\.certificate), source: "embedded OCSP response"),
+                       answer.thisUpdate > embeddedAnswers[certificate]?.thisUpdate ?? .distantPast {
                         embeddedAnswers[certificate] = answer
-                        break
                     }
                 }
             }
@@ -349,6 +350,24 @@ public final class SignatureVerifier: Sendable {
         if let proof {
             result.timestamp = .init(time: proof.time, tsa: proof.tsa)
             result.level = .baselineT
+        }
+
+        // Revocation data the signature carries counts only if it was current at the time it
+        // must speak for (the timestamp, else now): an old "good" could hide a revocation.
+        let reference = proof?.time ?? policy.validationTime
+        func current(thisUpdate: Date?, nextUpdate: Date?) -> Bool {
+            if let nextUpdate { return nextUpdate >= reference }
+            return thisUpdate.map { $0 >= reference.addingTimeInterval(-Self.revocationFreshnessGrace) } ?? false
+        }
+        let when = CertificatePathValidator.format(reference)
+        for crl in embeddedCRLs where !current(thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate) {
+            result.warnings.append("the embedded CRL of \(crl.issuer) was no longer current at \(when); it is not used")
+            crls.removeAll { $0 === crl }
+        }
+        let embeddedCRLs = embeddedCRLs.filter { current(thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate) }
+        for (certificate, answer) in embeddedAnswers where !current(thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate) {
+            result.warnings.append("the embedded OCSP response about \(certificate.subject) was no longer current at \(when); it is not used")
+            embeddedAnswers[certificate] = nil
         }
 
         // B-LT: timestamped, and revocation data embedded for the signer and every CA it carries.
@@ -447,6 +466,9 @@ public final class SignatureVerifier: Sendable {
         let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)
         return (outcome, outcome.revocations + resolved.revocations, resolved.warnings)
     }
+
+    /// How old an OCSP answer without nextUpdate may be, before the time it speaks for.
+    static let revocationFreshnessGrace: TimeInterval = 3600
 
     /// The certificate that issued `certificate`, among the candidates and trust anchors.
     private func issuer(of certificate: Certificate, candidates: [CertificateRecord]) -> Certificate? {

@@ -8,11 +8,16 @@ final class TestServer {
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// `port` 0 lets the kernel pick; a CA whose --public-url names a port must be served there.
-    init(authority: TestAuthority, port requested: Int = 0, extra: [String] = []) throws {
-        process.executableURL = URL(fileURLWithPath: Shell.signtoolPath)
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(requested)"] + extra
+    /// `preload` runs the server with those variables (e.g. libfaketime's) through env(1),
+    /// which execs it in the same process: a Swift program spawned directly with
+    /// LD_PRELOAD=libfaketime loses its arguments, one exec'd by a preloaded env does not.
+    init(authority: TestAuthority, port requested: Int = 0, extra: [String] = [], preload: [String: String] = [:]) throws {
+        let command = [Shell.signtoolPath, "serve", "--listen", "127.0.0.1:\(requested)"] + extra
+        process.executableURL = URL(fileURLWithPath: preload.isEmpty ? Shell.signtoolPath : "/usr/bin/env")
+        process.arguments = preload.isEmpty ? Array(command.dropFirst()) : command
         var environment = ProcessInfo.processInfo.environment
         environment.merge(authority.environment) { $1 }
+        environment.merge(preload) { $1 }
         process.environment = environment
         process.currentDirectoryURL = authority.work.url
         let output = Pipe()
