@@ -125,10 +125,9 @@ final class CertificatePathValidator: @unchecked Sendable {
         return outcome
     }
 
+    /// RFC 3339 in UTC, e.g. 2026-11-24T14:24:14Z (a format style: no formatter to build).
     static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle())
     }
 }
 

@@ -359,7 +359,7 @@ public final class SignatureVerifier: Sendable {
             if let nextUpdate { return nextUpdate >= reference }
             return thisUpdate.map { $0 >= reference.addingTimeInterval(-Self.revocationFreshnessGrace) } ?? false
         }
-        let when = CertificatePathValidator.format(reference)
+        var when: String { CertificatePathValidator.format(reference) }
         for crl in embeddedCRLs where !current(thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate) {
             result.warnings.append("the embedded CRL of \(crl.issuer) was no longer current at \(when); it is not used")
             crls.removeAll { $0 === crl }
