@@ -21,13 +21,14 @@ public struct TrustServiceRoutes: Sendable {
     let timestamps: TimestampAuthority
     let ocsp: OCSPResponder
     let crls: CRLCache
-    /// Bearer token /tsa requires; nil makes the TSA open to anyone.
-    let tsaToken: String?
+    /// Who may ask /tsa for timestamps; nil makes the TSA open to anyone.
+    let clients: ClientAuthentication?
 
     /// Requests larger than this are refused (413) before they are read whole.
     static let maximumRequestSize = 16 * 1024
 
-    public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?) throws {
+    /// `tsaToken`: the service's own token; `openTSA` lets anyone in.
+    public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?, openTSA: Bool = false) throws {
         self.authority = authority
         timestamps = try TimestampAuthority(
             identity: try authority.serviceIdentity(.tsa, passphrase: passphrase),
@@ -36,7 +37,7 @@ public struct TrustServiceRoutes: Sendable {
         ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
                                  issuer: authority.issuing, database: authority.database)
         crls = CRLCache(authority: authority, passphrase: passphrase)
-        self.tsaToken = tsaToken
+        clients = openTSA ? nil : ClientAuthentication(database: authority.database, serviceToken: tsaToken)
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -67,16 +68,10 @@ public struct TrustServiceRoutes: Sendable {
     }
 
     private func checkToken(_ request: Request) throws {
-        guard let tsaToken else { return }
-        let given = request.headers[.authorization] ?? ""
-        let expected = "Bearer " + tsaToken
-        // Constant-time comparison: the token must not leak through response timing.
-        let a = Array(given.utf8), b = Array(expected.utf8)
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
-        guard difference == 0 else {
+        guard let clients else { return }
+        guard clients.client(forAuthorization: request.headers[.authorization]) != nil else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"tsa\""],
-                            message: "the TSA needs Authorization: Bearer <token>")
+                            message: "the TSA needs Authorization: Bearer <token> of a registered client")
         }
     }
 

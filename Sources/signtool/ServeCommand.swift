@@ -18,9 +18,11 @@ struct Serve: AsyncParsableCommand {
               GET  /healthz
 
             OCSP, CRLs and CA certificates are public, as relying parties need them. The
-            TSA asks for `Authorization: Bearer TOKEN`; the token is made on first start in
-            DATA/service/tsa-token (mode 0600) and read by `signtool timestamp` and
-            `signtool sign --tsa` from --tsa-token-file or SIGNTOOL_TSA_TOKEN.
+            TSA asks for `Authorization: Bearer TOKEN`: the token of a client registered
+            with `signtool client add` (each agency its own; revoked ones are refused
+            within a second), or the service's own, made on first start in
+            DATA/service/tsa-token (mode 0600). `signtool timestamp` and
+            `signtool sign --tsa` send it from --tsa-token-file or SIGNTOOL_TSA_TOKEN.
             --open-tsa lets anyone timestamp.
 
             The CA passphrase comes from --ca-passphrase-file, SIGNTOOL_CA_PASSPHRASE,
@@ -62,7 +64,7 @@ struct Serve: AsyncParsableCommand {
             let passphrase = try data.caPassphrase()
             try authority.checkPassphrase(passphrase)
             let token = openTsa ? nil : try TokenFile.loadOrCreate(authority.directory + "/service/tsa-token")
-            routes = try TrustServiceRoutes(authority: authority, passphrase: passphrase, tsaToken: token)
+            routes = try TrustServiceRoutes(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa)
         } catch let error as SignServiceError {
             printError(error.reason)
             throw ExitCode(ExitStatus.code(for: error))
@@ -94,13 +96,18 @@ enum TokenFile {
             guard text.count >= 32 else { throw SignServiceError(code: .malformedInput, reason: "\(path): the token is too short (32 characters or more)") }
             return text
         }
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let token = newToken()
         do {
             try FileIO.writeAtomically(Array((token + "\n").utf8), to: path, mode: 0o600, exactMode: true)
         } catch let error as SignServiceError where error.code == .outputExists {
             return try loadOrCreate(path)
         }
         return token
+    }
+
+    /// 256 random bits in hexadecimal.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }

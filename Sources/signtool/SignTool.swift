@@ -23,7 +23,7 @@ struct SignTool: AsyncParsableCommand {
               78  a certificate of the chain is revoked (sign --level LT)
             """,
         version: "0.1.0",
-        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self]
+        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self, Client.self]
     )
 
     static func main() async {

@@ -66,6 +66,37 @@ struct ServiceTests {
         #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", server.url + "/healthz"], in: ca).stdout == "200")
     }
 
+    @Test("every client has its own token: a new client is served at once, a revoked one refused within a second; the service token stays valid")
+    func clientTokens() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca)
+        _ = try ca.work.write("d.txt", "x\n")
+        let added = try ca.run(["client", "add", "--name", "وزارة المالية", "--out", "mof.token"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: ca.work.path("mof.token"))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let token = String(decoding: try ca.work.read("mof.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count == 64)
+        let stamped = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "d.txt"], environment: ["SIGNTOOL_TSA_TOKEN": token])
+        #expect(stamped.status == 0, "\(stamped.stderr)")
+        // Names are unique; a second token comes on stdout when no file is named.
+        #expect(try ca.run(["client", "add", "--name", "وزارة المالية"]).status == 73)
+        let printed = try ca.run(["client", "add", "--name", "Civil Registry"])
+        #expect(printed.status == 0 && printed.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count == 64, "\(printed.stdout)")
+        #expect(try ca.run(["client", "revoke", "--name", "وزارة المالية"]).status == 0)
+        let list = try ca.run(["client", "list", "--json"])
+        #expect(list.stdout.contains("\"name\":\"وزارة المالية\"") && list.stdout.contains("\"status\":\"revoked\"")
+                && list.stdout.contains("\"name\":\"Civil Registry\""), "\(list.stdout)")
+        Thread.sleep(forTimeInterval: 1.2)
+        let refused = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "--out", "again.tsr", "d.txt"],
+                                 environment: ["SIGNTOOL_TSA_TOKEN": token])
+        #expect(refused.status == 76 && !ca.work.exists("again.tsr"), "\(refused.stderr)")
+        let service = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "--out", "service.tsr", "d.txt"],
+                                 environment: ["SIGNTOOL_TSA_TOKEN": try self.token(ca)])
+        #expect(service.status == 0, "\(service.stderr)")
+        #expect(try ca.run(["client", "revoke", "--name", "nobody"]).status == 66)
+    }
+
     @Test("signtool timestamp writes FILE.tsr that openssl ts -verify accepts; without a token it exits 76")
     func timestampCommand() throws {
         let ca = try TestAuthority()

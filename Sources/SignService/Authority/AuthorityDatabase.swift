@@ -33,6 +33,16 @@ struct IssuedCRL: Codable, Sendable, FetchableRecord, PersistableRecord {
     var der: Data
 }
 
+/// A caller of the service's TSA (an agency, a system), known by the SHA-256 of its
+/// bearer token: the token itself is shown once and never stored.
+public struct ServiceClient: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "client"
+    public var name: String
+    public var tokenHash: Data
+    public var createdAt: Date
+    public var revokedAt: Date?
+}
+
 /// The CA's register in SQLite (WAL): issued and revoked certificates, CRLs, and the
 /// counters that must survive a restart (TSA serial numbers).
 ///
@@ -82,7 +92,53 @@ public struct AuthorityDatabase: Sendable {
                 t.column("value", .integer).notNull()
             }
         }
+        migrator.registerMigration("v2: service clients") { db in
+            try db.create(table: "client") { t in
+                t.column("name", .text).primaryKey()
+                t.column("tokenHash", .blob).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+            }
+        }
         return migrator
+    }
+
+    // MARK: Service clients
+
+    /// Registers a client; a name already taken (even by a revoked client) is refused.
+    public func addClient(name: String, tokenHash: [UInt8], at date: Date = Date()) throws {
+        try write { db in
+            if try ServiceClient.fetchOne(db, key: name) != nil {
+                throw SignServiceError(code: .outputExists, reason: "a client named \"\(name)\" already exists")
+            }
+            try ServiceClient(name: name, tokenHash: Data(tokenHash), createdAt: date, revokedAt: nil).insert(db)
+        }
+    }
+
+    public func clients() throws -> [ServiceClient] {
+        try read { db in try ServiceClient.order(Column("createdAt")).fetchAll(db) }
+    }
+
+    /// Revokes a client's token; it is refused from the service's next refresh on.
+    public func revokeClient(name: String, at date: Date = Date()) throws {
+        try write { db in
+            guard var client = try ServiceClient.fetchOne(db, key: name) else {
+                throw SignServiceError(code: .fileNotFound, reason: "no client named \"\(name)\"")
+            }
+            guard client.revokedAt == nil else {
+                throw SignServiceError(code: .outputExists, reason: "client \"\(name)\" is already revoked")
+            }
+            client.revokedAt = date
+            try client.update(db)
+        }
+    }
+
+    /// Token hash to client name, for the clients not revoked.
+    public func activeClientTokens() throws -> [Data: String] {
+        try read { db in
+            let active = try ServiceClient.filter(Column("revokedAt") == nil).fetchAll(db)
+            return Dictionary(active.map { ($0.tokenHash, $0.name) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     // MARK: Certificates
