@@ -27,7 +27,8 @@ struct ReportText {
     func render(_ report: ValidationReport) -> String {
         var lines: [String] = []
         let document = report.content ?? (report.coveredFiles != nil
-            ? t("(the files in the container)", "(الملفات داخل الحاوية)") : t("(inside the signature)", "(داخل ملف التوقيع)"))
+            ? t("(the files in the container)", "(الملفات داخل الحاوية)")
+            : report.kind == .timestamp ? "-" : t("(inside the signature)", "(داخل ملف التوقيع)"))
         let stamp = report.kind == .timestamp
         lines.append(stamp ? "\(t("Timestamp file", "ملف الختم الزمني")): \(report.file)"
                            : "\(t("Signature file", "ملف التوقيع")): \(report.file)")
@@ -100,6 +101,11 @@ struct ReportText {
         case .noCertificateChainFound?:
             return t("The timestamp authority's certificate does not lead to a trusted certification authority.",
                      "تعذّر ربط شهادة جهة الختم الزمني بجهة تصديق موثوقة.")
+        case .formatFailure?:
+            return t("The timestamp file is damaged or not an RFC 3161 timestamp.",
+                     "ملف الختم الزمني تالف أو ليس ختماً زمنياً وفق RFC 3161.")
+        case .signedDataNotFound?:
+            return t("The timestamp file, or the file it stamps, was not found.", "لم يُعثر على ملف الختم الزمني أو على الملف المختوم.")
         case .revokedNoPOE?:
             return t("The timestamp authority's certificate has been revoked: its timestamps cannot be trusted.",
                      "شهادة جهة الختم الزمني ملغاة: لا يمكن الوثوق بأختامها.")

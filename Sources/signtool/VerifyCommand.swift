@@ -129,7 +129,7 @@ struct Verify: TakesFileList {
         configuredLimits.maximumRatio = maxRatio
         let limits = configuredLimits
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let report: ValidationReport
+            var report: ValidationReport
             let status: Int32
             var inputError: String?
             do {
@@ -148,6 +148,7 @@ struct Verify: TakesFileList {
                                                        subIndication: missing ? .signedDataNotFound : .formatFailure,
                                                        indication: missing ? .indeterminate : .totalFailed,
                                                        error: failure.reason)
+                if SignatureVerifier.isTimestampFile(paths[index]) { report.kind = .timestamp }
                 status = ExitStatus.code(for: failure)
                 inputError = failure.reason
             }

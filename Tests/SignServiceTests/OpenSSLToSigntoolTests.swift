@@ -183,6 +183,14 @@ struct OpenSSLToSigntoolTests {
         let arabic = try Shell.signtool(["verify", "--lang", "ar", "--trust", pki.root, "--crl", pki.crl, "decision.txt.tsr"], in: work.url)
         #expect(arabic.status == 0 && arabic.stdout.contains("ملف الختم الزمني") && arabic.stdout.contains("كان الملف موجوداً"), "\(arabic.stdout)")
 
+        // A truncated timestamp is an input error (65), reported as a timestamp.
+        let whole = try work.read("decision.txt.tsr")
+        try work.write("cut.txt", "x")
+        try work.write("cut.txt.tsr", bytes: Array(whole.prefix(whole.count / 2)))
+        let cut = try Shell.signtool(["verify", "--trust", pki.root, "cut.txt.tsr"], in: work.url)
+        #expect(cut.status == 65 && cut.stdout.contains("Timestamp file: cut.txt.tsr")
+                && cut.stderr.contains("not an RFC 3161 timestamp"), "\(cut.stdout) \(cut.stderr)")
+
         try work.write("decision.txt", "قرار معدَّل\n")
         let (altered, alteredReport) = try verify("decision.txt.tsr")
         #expect(altered.status == 1 && alteredReport["subIndication"] as? String == "HASH_FAILURE", "\(altered.stdout)")
