@@ -35,7 +35,7 @@ struct ReportText {
         lines.append("\(t("Document", "الوثيقة")): \(document)")
         lines.append("\(t("Result", "النتيجة")): \(verdict(report.indication)) (\(code(report.indication, report.subIndication)))")
         lines.append("  " + ((stamp ? timestampExplanation(report.subIndication) : nil) ?? explanation(report.indication, report.subIndication)))
-        for error in report.errors { lines.append("  - \(error)") }
+        for error in report.errors { lines.append("  - \(detail(error))") }
         if let covered = report.coveredFiles {
             lines.append("\(t("Signed files", "الملفات الموقَّعة")): \(covered.isEmpty ? "-" : covered.joined(separator: ", "))")
         }
@@ -69,11 +69,14 @@ struct ReportText {
             if signature.indication != .totalPassed && !stamp {
                 lines.append("  " + explanation(signature.indication, signature.subIndication))
             }
-            for error in signature.errors { lines.append("  \(t("Problem", "مشكلة")): \(error)") }
-            for warning in signature.warnings { lines.append("  \(t("Note", "ملاحظة")): \(warning)") }
+            for error in signature.errors { lines.append("  \(t("Problem", "مشكلة")): \(detail(error))") }
+            for warning in signature.warnings { lines.append("  \(t("Note", "ملاحظة")): \(detail(warning))") }
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// A detail line in the report's language (the library writes English).
+    private func detail(_ line: String) -> String { language == .ar ? ArabicMessages.translate(line) : line }
 
     private func code(_ indication: Indication, _ sub: SubIndication?) -> String {
         sub.map { "\(indication.rawValue) / \($0.rawValue)" } ?? indication.rawValue

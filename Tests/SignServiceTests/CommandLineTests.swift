@@ -219,6 +219,13 @@ struct CommandLineTests {
         #expect(english.stdout.contains("Result: VALID (TOTAL_PASSED)"))
         #expect(english.stdout.contains("Signed by: سامر البرني"))
         #expect(english.stdout.contains("O=وزارة الاتصالات والتقانة"))
+        #expect(english.stdout.contains("Note: revocation status not checked for"))
+        // The detail lines are Arabic too, with names kept as certified.
+        #expect(arabic.stdout.contains("ملاحظة: لم يُتحقَّق من إلغاء الشهادة C=SY, O=وزارة الاتصالات والتقانة, CN=سامر البرني"), "\(arabic.stdout)")
+        #expect(!arabic.stdout.contains("revocation status not checked"), "\(arabic.stdout)")
+        try work.write("doc.txt", "altered\n")
+        let altered = try Shell.signtool(["verify", "--lang", "ar", "--trust", pki.root, "doc.txt.p7s"], in: work.url)
+        #expect(altered.status == 1 && altered.stdout.contains("مشكلة: عُدِّلت الوثيقة: بصمتها لا تطابق البصمة الموقَّعة"), "\(altered.stdout)")
     }
 
     @Test("usage errors exit 64 and say what is wrong")

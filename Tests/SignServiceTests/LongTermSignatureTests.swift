@@ -76,6 +76,12 @@ struct LongTermSignatureTests {
         let withoutProof = try ca.run(["verify", "--json", "--trust", ca.root, "--untrusted", ca.issuing, "--content", "d.txt", "b.p7s"])
         #expect(withoutProof.status == 2)
         #expect(try report(withoutProof)["subIndication"] as? String == "OUT_OF_BOUNDS_NO_POE")
+        // The Arabic report says both in Arabic, certificate names kept as written.
+        let arabic = try ca.run(["verify", "--lang", "ar", "--trust", ca.root, "--untrusted", ca.issuing, "--content", "d.txt", "t.p7s"])
+        #expect(arabic.stdout.contains("ملاحظة: انتهت صلاحية الشهادة CN=short, O=Test, C=SY في ")
+                && arabic.stdout.contains("، بعد الختم الزمني للتوقيع"), "\(arabic.stdout)")
+        let arabicNoProof = try ca.run(["verify", "--lang", "ar", "--trust", ca.root, "--untrusted", ca.issuing, "--content", "d.txt", "b.p7s"])
+        #expect(arabicNoProof.stdout.contains("ولا دليل على أن التوقيع وُجد أثناء سريانها"), "\(arabicNoProof.stdout)")
     }
 
     @Test("revoked after the timestamp: B-T passes, B-B is REVOKED_NO_POE; the CRL is fetched from the certificate's address")
