@@ -54,8 +54,11 @@ public enum OCSPClient {
         let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", options: options)
         let (response, basic) = try decode(answer, source: url)
         defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
-        guard OCSP_check_nonce(request, basic) > 0 else {
-            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response does not echo the request's nonce")
+        // 0: a different nonce came back (a replayed or misdirected answer). -1: none came
+        // back, as from RFC 5019 responders that pre-sign their answers; then freshness rests
+        // on thisUpdate/nextUpdate, which callers check.
+        guard OCSP_check_nonce(request, basic) != 0 else {
+            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response carries another request's nonce")
         }
         return answer
     }
