@@ -6,9 +6,11 @@ struct SignTool: AsyncParsableCommand {
         commandName: "signtool",
         abstract: "Sign official documents and verify signatures (CMS / CAdES, OpenSSL 3).",
         discussion: """
-            Officials sign with `signtool sign`; anyone checks a signature with
-            `signtool verify`. Signatures are CAdES baseline B-B (CMS SignedData, DER),
-            which `openssl cms -verify` accepts.
+            Officials sign with `signtool sign`; anyone checks a signature, an ASiC-E
+            container or an RFC 3161 timestamp with `signtool verify`. Signatures are
+            CAdES baseline B-B, B-T or B-LT (CMS SignedData, DER), which
+            `openssl cms -verify` accepts. A ministry runs its own CA with `ca`, `cert`
+            and `crl`, and its timestamp and OCSP service with `serve` and `client`.
 
             Exit status:
               0   success / TOTAL_PASSED        64  usage error
