@@ -89,7 +89,9 @@ cat "$out/serve.log"
 
 echo
 echo "== 9. Decision 18, signed with a trusted time and everything needed to check it later (CAdES B-LT)"
-export SIGNTOOL_TSA_TOKEN; SIGNTOOL_TSA_TOKEN=$(cat "$SIGNTOOL_DATA/service/tsa-token")
+# The ministry's registry office gets its own token for the timestamp service.
+"$signtool" client add --name "مكتب الديوان" --out "$out/registry.token"
+export SIGNTOOL_TSA_TOKEN; SIGNTOOL_TSA_TOKEN=$(cat "$out/registry.token")
 cat > "$out/decision-18-2026.txt" <<'TEXT'
 وزارة الصناعة
 قرار رقم 18 لعام 2026 بشأن اعتماد التوقيع الإلكتروني في المراسلات الرسمية
@@ -107,7 +109,14 @@ openssl ocsp -issuer "$out/ministry-issuing.pem" -cert "$out/director.pem" -url 
 "$signtool" verify --lang en --trust "$out/ministry-root.pem" "$out/decision-18-2026.txt.p7s"
 
 echo
-echo "== 11. Decision 18 and its annex in one ASiC-E container, signed by the minister and co-signed by the adviser"
+echo "== 11. A standalone timestamp of the decision, checked by signtool and by OpenSSL"
+"$signtool" timestamp --tsa "http://127.0.0.1:$port/tsa" --out "$out/decision-18-2026.txt.tsr" "$out/decision-18-2026.txt"
+"$signtool" verify --lang ar --trust "$out/ministry-root.pem" "$out/decision-18-2026.txt.tsr"
+openssl ts -verify -in "$out/decision-18-2026.txt.tsr" -data "$out/decision-18-2026.txt" \
+    -CAfile "$out/ministry-root.pem" -untrusted "$out/ministry-issuing.pem" 2>/dev/null
+
+echo
+echo "== 12. Decision 18 and its annex in one ASiC-E container, signed by the minister and co-signed by the adviser"
 printf 'ملحق القرار 18\n' > "$out/annex-18.txt"
 "$signtool" sign --p12 certs/official-ar.p12 --passphrase-file "$passphrase_file" \
     --asic "$out/decision-18.asice" "$out/decision-18-2026.txt" "$out/annex-18.txt"
