@@ -1,17 +1,23 @@
 #ifndef SIGNTOOL_COPENSSL_SHIM_H
 #define SIGNTOOL_COPENSSL_SHIM_H
 
+// A function used here without a declaration would be assumed to return int, and a
+// pointer it returns would arrive cut to 32 bits (PEM_read_bio_CMS once did exactly
+// that): make it an error in every compiler that reads this header, Swift's included.
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+#pragma GCC diagnostic error "-Wint-conversion"
+
 #include <string.h>
 #include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/pem.h>   /* before cms.h, which declares PEM_read_bio_CMS only after pem.h */
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/ocsp.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>

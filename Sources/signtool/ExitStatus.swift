@@ -19,6 +19,7 @@ enum ExitStatus {
     static let serviceRefused: Int32 = 76
     static let passphrase: Int32 = 77
     static let revoked: Int32 = 78
+    static let certificateNotUsable: Int32 = 79
 
     static func code(for error: SignServiceError) -> Int32 {
         switch error.code {
@@ -33,6 +34,7 @@ enum ExitStatus {
         case .networkFailure: return network
         case .serviceRefused: return serviceRefused
         case .certificateRevoked: return revoked
+        case .certificateNotUsable: return certificateNotUsable
         default: return internalError
         }
     }

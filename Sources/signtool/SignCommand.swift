@@ -23,6 +23,9 @@ struct Sign: TakesFileList {
             `signtool verify --offline` decides with nothing but the file; a
             revoked certificate stops it (exit 78).
 
+            A certificate that is expired, not yet valid, or not for signing
+            documents (a TSA, OCSP or TLS certificate) is refused with exit 79.
+
             Examples:
               signtool sign --key me.key --cert me.pem --chain chain.pem d.pdf
               signtool sign --p12 me.p12 --out-dir signed/ *.pdf
@@ -78,6 +81,9 @@ struct Sign: TakesFileList {
     @Option(help: ArgumentHelp("CAdES level: B, T (with --tsa) or LT (also embeds the chain's CRLs or OCSP responses). Default: T with --tsa, else B.", valueName: "level"))
     var level: String?
 
+    @Flag(help: ArgumentHelp("Sign even with a certificate that is expired, not yet valid or not for signing documents (for tests; verifiers will refuse such signatures)."))
+    var allowInvalidCertificate = false
+
     @Flag(name: .shortAndLong, help: "Do not list the files written.")
     var quiet = false
 
@@ -126,6 +132,7 @@ struct Sign: TakesFileList {
     func run() throws {
         try reportingErrors {
             let identity = try loadIdentity()
+            if !allowInvalidCertificate { try identity.checkUsableForSigning() }
             let chosenLevel = level.flatMap(SignatureLevel.init(name:)) ?? (tsaOptions.tsa == nil ? .baselineB : .baselineT)
             let service = try tsaOptions.tsa.map { TimestampService(url: $0, http: try tsaOptions.httpOptions()) }
             let options = SignatureOptions(digest: digest.flatMap(DigestAlgorithm.init(name:)), rsaPSS: pss,

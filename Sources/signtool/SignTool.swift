@@ -23,6 +23,8 @@ struct SignTool: AsyncParsableCommand {
               74  I/O error                     75  server unreachable / timed out
               76  server refused the request    77  passphrase missing or wrong
               78  a certificate of the chain is revoked (sign --level LT)
+              79  the signer's certificate cannot sign now: expired, not yet
+                  valid, or not for signing documents (sign)
             """,
         version: "0.1.0",
         subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self, Client.self]

@@ -106,6 +106,43 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return usage & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0
     }
 
+    /// Why this certificate may not sign documents, or nil when it may: a key usage, if
+    /// present, must include digitalSignature or nonRepudiation (RFC 5280 4.2.1.3); an
+    /// extendedKeyUsage, if present, must include documentSigning (RFC 9336),
+    /// emailProtection or anyExtendedKeyUsage (RFC 5280 4.2.1.12), as OpenSSL's
+    /// S/MIME signing purpose asks. A TSA, OCSP-responder or TLS certificate fails here.
+    public var documentSigningProblem: String? {
+        let flags = X509_get_extension_flags(pointer)
+        if flags & UInt32(EXFLAG_INVALID) != 0 {
+            return "the signer's certificate has a malformed extension"
+        }
+        if !keyUsagePermitsDocumentSigning {
+            return "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation"
+        }
+        if flags & UInt32(EXFLAG_XKUSAGE) != 0 {
+            let usage = X509_get_extended_key_usage(pointer)
+            if usage & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 && !hasExtendedKeyUsage(CertificateProfile.documentSigningOID) {
+                let listed = extendedKeyUsageNames
+                return "the signer's certificate extendedKeyUsage (\(listed.isEmpty ? "empty" : listed.joined(separator: ", "))) "
+                    + "permits neither documentSigning, emailProtection nor anyExtendedKeyUsage"
+            }
+        }
+        return nil
+    }
+
+    /// The purposes the extendedKeyUsage extension lists, by name where OpenSSL knows one.
+    public var extendedKeyUsageNames: [String] {
+        guard let usage = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return [] }
+        let stack = OpaquePointer(usage)
+        defer { shim_sk_ASN1_OBJECT_pop_free(stack) }
+        return (0..<shim_sk_ASN1_OBJECT_num(stack)).compactMap { index in
+            guard let object = shim_sk_ASN1_OBJECT_value(stack, index) else { return nil }
+            let nid = OBJ_obj2nid(object)
+            if nid != NID_undef, let name = OBJ_nid2sn(nid) { return String(cString: name) }
+            return TimestampToken.oidText(object)
+        }
+    }
+
     public var description: String { subject }
 
     /// CRL distribution point URIs (RFC 5280 4.2.1.13).

@@ -100,7 +100,8 @@ public enum ASiCContainer {
                 }
                 if digests[algorithm] != reference.digest {
                     problems.append("\(reference.name) was altered after it was signed")
-                } else if !covered.contains(reference.name) {
+                } else if report.indication == .totalPassed && !covered.contains(reference.name) {
+                    // Only a signature that passed vouches for a file.
                     covered.append(reference.name)
                 }
             }
@@ -118,9 +119,15 @@ public enum ASiCContainer {
         var report = ValidationReport(file: path, content: nil, signatures: signatures)
         report.coveredFiles = covered
         report.kind = .container
+        // Every file outside META-INF must be vouched for by a signature that passed: a file
+        // slipped in beside signed ones would otherwise ride on their verdict.
         let uncovered = contents.dataNames.filter { !covered.contains($0) }
         if !uncovered.isEmpty {
             report.errors.append("not covered by any valid signature: \(uncovered.joined(separator: ", "))")
+            if report.indication == .totalPassed {
+                report.indication = .totalFailed
+                report.subIndication = .formatFailure
+            }
         }
         return report
     }

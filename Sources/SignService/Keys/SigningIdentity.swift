@@ -21,6 +21,30 @@ public struct SigningIdentity: Sendable {
         self.chain = chain.filter { $0 != certificate }
     }
 
+    /// Why this identity must not sign at `time`, or nil: the certificate's validity period
+    /// must contain `time` (RFC 5280 4.1.2.5, notAfter inclusive), and the certificate must
+    /// be one for signing documents (``Certificate/documentSigningProblem``).
+    public func signingProblem(at time: Date = Date()) -> String? {
+        let name = certificate.subject
+        if let start = certificate.notBefore, time < start {
+            return "the certificate of \(name) is not valid before \(start.formatted(Date.ISO8601FormatStyle()))"
+        }
+        if let end = certificate.notAfter, time >= end.addingTimeInterval(1) {
+            return "the certificate of \(name) expired on \(end.formatted(Date.ISO8601FormatStyle()))"
+        }
+        if certificate.notBefore == nil || certificate.notAfter == nil {
+            return "the certificate of \(name) has an unreadable validity period"
+        }
+        return certificate.documentSigningProblem.map { $0.replacingOccurrences(of: "the signer's certificate", with: "the certificate of \(name):") }
+    }
+
+    /// Throws ``SignServiceError/Code/certificateNotUsable`` when ``signingProblem(at:)`` finds one.
+    public func checkUsableForSigning(at time: Date = Date()) throws {
+        if let problem = signingProblem(at: time) {
+            throw SignServiceError(code: .certificateNotUsable, reason: problem)
+        }
+    }
+
     /// Loads an identity from a PKCS#12 file (key, certificate, CA certificates).
     public static func loadPKCS12(_ bytes: [UInt8], passphrase: Passphrase?, source: String) throws -> SigningIdentity {
         guard !bytes.isEmpty else { throw SignServiceError.malformed("\(source): empty file, expected PKCS#12") }

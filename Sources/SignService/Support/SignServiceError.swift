@@ -34,6 +34,9 @@ public struct SignServiceError: Error, Sendable, CustomStringConvertible {
         public static let serviceRefused = Code("serviceRefused")
         /// The signer's certificate, or a CA certificate above it, is revoked.
         public static let certificateRevoked = Code("certificateRevoked")
+        /// The signer's certificate cannot sign now: expired, not yet valid, or not issued
+        /// for signing documents (key usage, extended key usage).
+        public static let certificateNotUsable = Code("certificateNotUsable")
         /// OpenSSL failed in a way the input does not explain.
         public static let cryptoFailure = Code("cryptoFailure")
     }

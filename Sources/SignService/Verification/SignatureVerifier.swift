@@ -288,8 +288,8 @@ public final class SignatureVerifier: Sendable {
         }
 
         // The signer's certificate and its path to a trust anchor.
-        if !record.certificate.keyUsagePermitsDocumentSigning {
-            fail(.indeterminate, .chainConstraintsFailure, "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation")
+        if let problem = record.certificate.documentSigningProblem {
+            fail(.indeterminate, .chainConstraintsFailure, problem)
         }
         // A signature timestamp that verifies proves the signature existed at its time (POE),
         // once its TSA's certificate is known not to be revoked (below).

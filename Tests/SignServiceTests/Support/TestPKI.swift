@@ -43,6 +43,21 @@ final class TestPKI {
             extendedKeyUsage = emailProtection, 1.3.6.1.5.5.7.3.36
             subjectKeyIdentifier = hash
             authorityKeyIdentifier = keyid
+            [ tsa ]
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature
+            extendedKeyUsage = critical, timeStamping
+            [ ocsp ]
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature
+            extendedKeyUsage = OCSPSigning
+            [ tls ]
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature, keyEncipherment
+            extendedKeyUsage = serverAuth
+            [ weak ]
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature, nonRepudiation
             [ encipherment ]
             basicConstraints = critical, CA:FALSE
             keyUsage = critical, keyEncipherment

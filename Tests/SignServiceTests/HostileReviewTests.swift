@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+/// Regression tests for what a hostile review of signtool found (issue 8): each test
+/// reproduces one attack and asserts the verdict or refusal that must follow.
+@Suite("hostile review: verdicts, inputs and refusals")
+struct HostileReviewTests {
+    let pki: TestPKI
+    let work: ScratchDirectory
+
+    init() throws {
+        pki = try TestPKI()
+        work = try ScratchDirectory()
+        try work.write("decision.txt", "قرار رقم 17/2026\n")
+    }
+
+    private func verify(_ arguments: [String]) throws -> (CommandResult, [String: Any]) {
+        let result = try Shell.signtool(["verify", "--json", "--trust", pki.root] + arguments, in: work.url)
+        let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        return (result, object)
+    }
+
+    private func sign(_ signer: (key: String, cert: String), _ extra: [String] = [], file: String = "decision.txt") throws -> CommandResult {
+        try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--chain", pki.chainFile] + extra + [file],
+                           in: work.url)
+    }
+
+    // MARK: PEM input (SIGSEGV in CMS_get0_type through a 32-bit pointer)
+
+    @Test("PEM signatures from signtool and openssl verify, and co-sign with --add-to, without a crash")
+    func pemSignatures() throws {
+        let signer = try pki.issue("pem", subject: "/CN=PEM Signer")
+        #expect(try sign(signer).status == 0)
+        for (label, arguments) in [("PKCS7", ["cms", "-cmsout", "-inform", "DER", "-in", "decision.txt.p7s", "-outform", "PEM", "-out", "pkcs7.p7s"]),
+                                   ("CMS", ["cms", "-sign", "-binary", "-in", "decision.txt", "-signer", signer.cert, "-inkey", signer.key,
+                                            "-certfile", pki.chainFile, "-outform", "PEM", "-out", "cms.p7s"])] {
+            try Shell.openssl(arguments, in: work.url)
+            let file = label == "PKCS7" ? "pkcs7.p7s" : "cms.p7s"
+            let text = String(decoding: try work.read(file), as: UTF8.self)
+            #expect(text.hasPrefix("-----BEGIN"), "\(label): \(text.prefix(40))")
+            let (result, report) = try verify(["--content", "decision.txt", file])
+            #expect(result.status == 0, "\(label): \(result.stderr)")
+            #expect(report["indication"] as? String == "TOTAL_PASSED")
+        }
+        // Co-signing a PEM signature: the result is DER with two signers, both valid.
+        let second = try pki.issue("pem2", subject: "/CN=Second Signer")
+        let cosign = try sign(second, ["--add-to", "cms.p7s", "--out", "both.p7s"])
+        #expect(cosign.status == 0, "\(cosign.stderr)")
+        let (result, report) = try verify(["--content", "decision.txt", "both.p7s"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect((report["signatures"] as? [Any])?.count == 2)
+    }
+
+    @Test("the C shims compile with implicit function declarations as errors")
+    func shimsDeclareEverything() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        for module in ["COpenSSL", "CArchive"] {
+            let result = try Shell.run("cc", ["-fsyntax-only", "-Werror=implicit-function-declaration", "-Werror=int-conversion",
+                                              "-x", "c", "-I", sources.appendingPathComponent(module).path,
+                                              sources.appendingPathComponent(module).appendingPathComponent("shim.h").path])
+            #expect(result.status == 0, "\(module): \(result.stderr)")
+        }
+    }
+
+    // MARK: Wrong-purpose signers
+
+    @Test("signers whose certificate is for timestamps, OCSP or TLS do not pass, and the rule is named",
+          arguments: ["tsa", "ocsp", "tls"])
+    func wrongPurposeSigner(profile: String) throws {
+        let signer = try pki.issue(profile, subject: "/CN=\(profile) key", profile: profile)
+        // openssl signs with any key; signtool itself refuses (exit 79) unless told otherwise.
+        try Shell.openssl(["cms", "-sign", "-binary", "-in", "decision.txt", "-signer", signer.cert, "-inkey", signer.key,
+                           "-certfile", pki.chainFile, "-outform", "DER", "-out", "decision.txt.p7s"], in: work.url)
+        let (result, report) = try verify(["decision.txt.p7s"])
+        #expect(result.status == 2, "\(result.stdout)")
+        #expect(report["subIndication"] as? String == "CHAIN_CONSTRAINTS_FAILURE")
+        let errors = ((report["signatures"] as? [[String: Any]])?.first?["errors"] as? [String]) ?? []
+        #expect(errors.contains { $0.contains("extendedKeyUsage") && $0.contains("documentSigning") }, "\(errors)")
+        // openssl agrees: the purpose is unsuitable.
+        let openssl = try Shell.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", "decision.txt.p7s",
+                                                "-content", "decision.txt", "-CAfile", pki.root, "-out", "/dev/null"], in: work.url)
+        #expect(openssl.status != 0)
+
+        let refused = try sign(signer, ["--out", "by-signtool.p7s"])
+        #expect(refused.status == 79, "\(refused.stderr)")
+        #expect(refused.stderr.contains("extendedKeyUsage"))
+        #expect(!work.exists("by-signtool.p7s"))
+        let forced = try sign(signer, ["--out", "forced.p7s", "--allow-invalid-certificate"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+    }
+
+    @Test("sign refuses an expired and a not-yet-valid certificate with exit 79; --allow-invalid-certificate overrides")
+    func signingWithInvalidCertificate() throws {
+        let expired = try pki.issue("expired", subject: "/CN=Former Official", startDate: "200101000000Z", endDate: "210101000000Z")
+        let future = try pki.issue("future", subject: "/CN=Future Official", startDate: "400101000000Z", endDate: "410101000000Z")
+        for (signer, word) in [(expired, "expired"), (future, "not valid before")] {
+            let result = try sign(signer, ["--out", "x.p7s"])
+            #expect(result.status == 79, "\(result.stderr)")
+            #expect(result.stderr.contains(word), "\(result.stderr)")
+            #expect(!work.exists("x.p7s"))
+        }
+        #expect(try sign(expired, ["--out", "x.p7s", "--allow-invalid-certificate"]).status == 0)
+    }
+
+    // MARK: ASiC-E coverage
+
+    @Test("a file added to a signed ASiC-E container makes it fail, naming the file")
+    func unsignedFileInContainer() throws {
+        let signer = try pki.issue("asic", subject: "/CN=Container Signer")
+        #expect(try sign(signer, ["--asic", "decision.asice"]).status == 0)
+        let script = """
+            import zipfile
+            with zipfile.ZipFile('decision.asice', 'a') as z:
+                z.writestr('payment-order.txt', 'pay 1,000,000 SYP to account 42')
+            """
+        try work.write("add.py", script)
+        #expect(try Shell.run("python3", ["add.py"], in: work.url).status == 0)
+        let (result, report) = try verify(["decision.asice"])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(report["indication"] as? String == "TOTAL_FAILED")
+        #expect((report["errors"] as? [String])?.contains { $0.contains("payment-order.txt") } == true)
+        #expect((report["coveredFiles"] as? [String]) == ["decision.txt"])
+    }
+
+    @Test("a file is covered only by a signature that passed: a container signed by an untrusted signer covers nothing")
+    func coverageNeedsPassingSignature() throws {
+        let other = try TestPKI()
+        let stranger = try other.issue("stranger", subject: "/CN=Stranger")
+        let made = try Shell.signtool(["sign", "--key", stranger.key, "--cert", stranger.cert, "--chain", other.chainFile,
+                                       "--asic", "decision.asice", "decision.txt"], in: work.url)
+        #expect(made.status == 0, "\(made.stderr)")
+        let (result, report) = try verify(["decision.asice"])
+        #expect(result.status != 0)
+        #expect((report["coveredFiles"] as? [String]) == [])
+    }
+}
