@@ -61,7 +61,9 @@ struct ReportText {
                 lines.append("  \(stamp ? t("Time", "الوقت") : t("Timestamp", "الختم الزمني")): \(Self.format(timestamp.time)) \(t("by", "من")) \(timestamp.tsa) \(proves)")
             }
             if let level = signature.level {
-                lines.append("  \(t("Level", "المستوى")): CAdES \(level.rawValue)")
+                lines.append("  \(t("Level", "المستوى")): " + (level == .plainCMS
+                    ? t("plain CMS (not CAdES: no signing-certificate attribute)", "CMS عادي (ليس CAdES: لا توجد سمة شهادة التوقيع)")
+                    : "CAdES \(level.rawValue)"))
             }
             if let algorithm = signature.signatureAlgorithm {
                 lines.append("  \(t("Algorithm", "الخوارزمية")): \(algorithm)")

@@ -135,4 +135,21 @@ struct HostileReviewTests {
         #expect(result.status != 0)
         #expect((report["coveredFiles"] as? [String]) == [])
     }
+
+    // MARK: --content with an enveloping signature
+
+    @Test("verify --content OTHER on an enveloping signature fails unless OTHER is the document inside")
+    func contentWithEnvelopingSignature() throws {
+        let signer = try pki.issue("env", subject: "/CN=Enveloping Signer")
+        #expect(try sign(signer, ["--attached", "--out", "decision.p7m"]).status == 0)
+        try work.write("forged.txt", "قرار مزوّر\n")
+        let (other, report) = try verify(["--content", "forged.txt", "decision.p7m"])
+        #expect(other.status == 1, "\(other.stdout)")
+        #expect(report["subIndication"] as? String == "HASH_FAILURE")
+        #expect((report["errors"] as? [String])?.first?.contains("forged.txt") == true)
+        let (same, _) = try verify(["--content", "decision.txt", "decision.p7m"])
+        #expect(same.status == 0, "\(same.stdout)")
+        let (alone, _) = try verify(["decision.p7m"])
+        #expect(alone.status == 0)
+    }
 }

@@ -96,6 +96,18 @@ enum DER {
         }
     }
 
+    /// Whether OBJECT IDENTIFIER contents are well formed (X.690 8.19): at least one
+    /// octet, no subidentifier padded with a leading 0x80, the last octet complete.
+    static func isValidOID(_ content: ArraySlice<UInt8>) -> Bool {
+        guard let last = content.last, last & 0x80 == 0 else { return false }
+        var startsSubidentifier = true
+        for byte in content {
+            if startsSubidentifier && byte == 0x80 { return false }
+            startsSubidentifier = byte & 0x80 == 0
+        }
+        return true
+    }
+
     /// The dotted form of an OBJECT IDENTIFIER's contents ("1.2.840.113549.1.7.1").
     static func oidString(_ content: ArraySlice<UInt8>) -> String {
         var parts: [String] = []

@@ -54,6 +54,9 @@ public struct SignatureOptions: Sendable {
 /// ```
 /// CAdES baseline levels (ETSI EN 319 122-1 section 6).
 public enum SignatureLevel: String, Sendable, Codable, Comparable {
+    /// Not CAdES at all: a CMS signature without the signing-certificate attribute that
+    /// EN 319 122-1 requires of every baseline level (verification reports only).
+    case plainCMS = "CMS"
     case baselineB = "B-B", baselineT = "B-T", baselineLT = "B-LT"
 
     /// Parses "B", "T", "LT", "B-T", "B-LT" (any case).
@@ -66,7 +69,14 @@ public enum SignatureLevel: String, Sendable, Codable, Comparable {
         }
     }
 
-    private var order: Int { self == .baselineB ? 0 : self == .baselineT ? 1 : 2 }
+    private var order: Int {
+        switch self {
+        case .plainCMS: return -1
+        case .baselineB: return 0
+        case .baselineT: return 1
+        case .baselineLT: return 2
+        }
+    }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.order < rhs.order }
 }
 

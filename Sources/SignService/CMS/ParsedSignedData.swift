@@ -27,6 +27,40 @@ struct ParsedSignedData {
     /// OCSPResponse encodings carried as OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940).
     let ocspResponses: [Range<Int>]
     let signerInfos: [ParsedSignerInfo]
+    /// Why the digestAlgorithms SET is malformed (empty, or an element that is not a
+    /// well-formed AlgorithmIdentifier), if it is.
+    let digestAlgorithmsProblem: String?
+
+    /// Reads digestAlgorithms strictly: a non-empty SET OF AlgorithmIdentifier, each a
+    /// valid OID with absent or NULL parameters (RFC 5754 3).
+    static func digestAlgorithmsProblem(_ bytes: [UInt8], _ set: DER.Node) -> String? {
+        var reader = DER.Reader(bytes, contentsOf: set)
+        if reader.isAtEnd { return "the SignedData digestAlgorithms set is empty" }
+        while !reader.isAtEnd {
+            guard let algorithm = try? reader.read(DER.sequence) else {
+                return "the SignedData digestAlgorithms set holds something other than an algorithm identifier"
+            }
+            var fields = DER.Reader(bytes, contentsOf: algorithm)
+            guard let oid = try? fields.read(DER.objectIdentifier), DER.isValidOID(bytes[oid.content]) else {
+                return "the SignedData digestAlgorithms set holds a malformed object identifier"
+            }
+            if !fields.isAtEnd {
+                guard let parameters = try? fields.read(DER.null), parameters.content.isEmpty, fields.isAtEnd else {
+                    return "a digest algorithm in the SignedData digestAlgorithms set has unexpected parameters"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The digestAlgorithms problem of a DER ContentInfo (used after OpenSSL parsed and
+    /// re-encoded BER input); nil when well formed or not readable here.
+    static func digestAlgorithmsProblem(inContentInfo bytes: [UInt8]) -> String? {
+        guard let signedData = try? signedData(in: bytes) else { return nil }
+        var fields = DER.Reader(bytes, contentsOf: signedData)
+        guard (try? fields.read(DER.integer)) != nil, let set = try? fields.read(DER.set) else { return nil }
+        return digestAlgorithmsProblem(bytes, set)
+    }
 
     /// The SignedData SEQUENCE inside a DER ContentInfo of type signedData.
     static func signedData(in bytes: [UInt8]) throws -> DER.Node {
@@ -50,7 +84,7 @@ struct ParsedSignedData {
 
         var fields = DER.Reader(bytes, contentsOf: signedData)
         _ = try fields.read(DER.integer)
-        _ = try fields.read(DER.set)
+        digestAlgorithmsProblem = Self.digestAlgorithmsProblem(bytes, try fields.read(DER.set))
         let encapsulated = try fields.read(DER.sequence)
         var encap = DER.Reader(bytes, contentsOf: encapsulated)
         eContentType = Array(bytes[try encap.read(DER.objectIdentifier).content])
@@ -268,6 +302,12 @@ struct ParsedSignerInfo: SignerEvidence {
     var signingCertificateAttributes: (v1: [UInt8]?, v2: [UInt8]?) {
         (value(KnownOID.signingCertificate)?.encoding, value(KnownOID.signingCertificateV2)?.encoding)
     }
+
+    func signedAttributeValueCounts(_ oid: [UInt8]) -> [Int] {
+        attributes.filter { $0.type == oid }.map(\.values.count)
+    }
+
+    var signatureAlgorithmOID: [UInt8] { signatureOID }
 
     func identifies(_ record: CertificateRecord) -> Bool {
         switch identifier {

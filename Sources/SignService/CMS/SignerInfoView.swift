@@ -113,6 +113,21 @@ struct SignerInfoView: SignerEvidence {
         return tokens
     }
 
+    func signedAttributeValueCounts(_ oid: [UInt8]) -> [Int] {
+        (0..<max(CMS_signed_get_attr_count(pointer), 0)).compactMap { index in
+            guard let attribute = CMS_signed_get_attr(pointer, index),
+                  Self.contents(ofOID: X509_ATTRIBUTE_get0_object(attribute)) == oid else { return nil }
+            return Int(X509_ATTRIBUTE_count(attribute))
+        }
+    }
+
+    var signatureAlgorithmOID: [UInt8] {
+        guard let algorithm = algorithms.signature else { return [] }
+        var oid: OpaquePointer?
+        X509_ALGOR_get0(&oid, nil, nil, algorithm)
+        return Self.contents(ofOID: oid) ?? []
+    }
+
     func identifies(_ record: CertificateRecord) -> Bool {
         CMS_SignerInfo_cert_cmp(pointer, record.certificate.pointer) == 0
     }

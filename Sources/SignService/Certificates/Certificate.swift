@@ -189,6 +189,14 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// Whether this certificate issued `other` (names, key identifiers and signature).
     public func issued(_ other: Certificate) -> Bool { X509_check_issued(pointer, other.pointer) == X509_V_OK }
 
+    /// Whether this certificate's public key verifies the signature on `other`.
+    func verifiesSignature(of other: Certificate) -> Bool {
+        guard let key = X509_get0_pubkey(pointer) else { return false }
+        let verified = X509_verify(other.pointer, key) == 1
+        OpenSSLErrorQueue.clear()
+        return verified
+    }
+
     /// Whether basicConstraints marks this certificate as a CA.
     public var isCA: Bool { X509_check_ca(pointer) > 0 }
 

@@ -80,6 +80,16 @@ public enum OCSPClient {
             // response still verifies after that certificate expired.
             X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time_t(time.timeIntervalSince1970))
         }
+        X509_VERIFY_PARAM_set_auth_level(X509_STORE_get0_param(store), AlgorithmPolicy.openSSLSecurityLevel)
+        var algorithmNID: Int32 = NID_undef
+        if let algorithm = OCSP_resp_get0_tbs_sigalg(basic) {
+            var oid: OpaquePointer?
+            X509_ALGOR_get0(&oid, nil, nil, algorithm)
+            algorithmNID = OBJ_obj2nid(oid)
+        }
+        if let problem = AlgorithmPolicy.signatureAlgorithmProblem(nid: algorithmNID) {
+            throw SignServiceError(code: .serviceRefused, reason: "\(source): the OCSP response's \(problem)")
+        }
         let flags = anchors == nil ? UInt(OCSP_NOVERIFY) : 0
         OpenSSLErrorQueue.clear()
         guard OCSP_basic_verify(basic, certs, store, flags) == 1 else {

@@ -41,6 +41,7 @@ enum TimestampVerification {
         }
         defer { PKCS7_free(pkcs7); TS_VERIFY_CTX_free(ctx) }
         for anchor in anchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
+        if let param = X509_STORE_get0_param(store) { X509_VERIFY_PARAM_set_auth_level(param, AlgorithmPolicy.openSSLSecurityLevel) }
         for certificate in untrusted {
             X509_up_ref(certificate.pointer)
             _ = shim_sk_X509_push(certs, certificate.pointer)

@@ -41,8 +41,16 @@ final class CertificatePathValidator: @unchecked Sendable {
     /// `extraCRLs` join the validator's own: those a signature carries, or that were fetched.
     func validate(_ leaf: Certificate, untrusted: [Certificate], at time: Date,
                   extraCRLs: [CertificateRevocationList] = []) -> Outcome {
-        let crls = self.crls + extraCRLs
         var outcome = Outcome()
+        // Revocation data signed with a refused algorithm (SHA-1, MD5) says nothing.
+        var crls: [CertificateRevocationList] = []
+        for crl in self.crls + extraCRLs {
+            if let problem = AlgorithmPolicy.crlProblem(crl) {
+                if !outcome.warnings.contains(problem + "; it is not used") { outcome.warnings.append(problem + "; it is not used") }
+            } else {
+                crls.append(crl)
+            }
+        }
         let recorder = ProblemRecorder()
         guard let ctx = X509_STORE_CTX_new(), let untrustedStack = shim_sk_X509_new_null(),
               let crlStack = shim_sk_X509_CRL_new_null() else {
@@ -54,7 +62,7 @@ final class CertificatePathValidator: @unchecked Sendable {
             shim_sk_X509_free(untrustedStack)
             shim_sk_X509_CRL_free(crlStack)
         }
-        for certificate in untrusted { _ = shim_sk_X509_push(untrustedStack, certificate.pointer) }
+        for certificate in Self.pathCandidates(for: leaf, among: untrusted) { _ = shim_sk_X509_push(untrustedStack, certificate.pointer) }
         for crl in crls { _ = shim_sk_X509_CRL_push(crlStack, crl.pointer) }
 
         OpenSSLErrorQueue.clear()
@@ -63,6 +71,7 @@ final class CertificatePathValidator: @unchecked Sendable {
             return outcome
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
+        X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(ctx), AlgorithmPolicy.openSSLSecurityLevel)
         if !crls.isEmpty {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
             X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
@@ -108,6 +117,10 @@ final class CertificatePathValidator: @unchecked Sendable {
                 if outcome.fatal == nil {
                     outcome.fatal = (.noCertificateChainFound, "no chain from \(leaf.subject) to a trusted root: \(problem.text)")
                 }
+            case X509_V_ERR_EE_KEY_TOO_SMALL, X509_V_ERR_CA_KEY_TOO_SMALL, X509_V_ERR_CA_MD_TOO_WEAK:
+                if outcome.fatal == nil {
+                    outcome.fatal = (.cryptoConstraintsFailure, "\(subject): \(problem.text)")
+                }
             case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_CRL_SIGNATURE_FAILURE,
                  X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
                 if outcome.fatal == nil {
@@ -119,10 +132,35 @@ final class CertificatePathValidator: @unchecked Sendable {
                 }
             }
         }
+        // One algorithm policy for every certificate of the path (the anchor's key only).
+        for (depth, certificate) in chain.enumerated() where outcome.fatal == nil {
+            if let problem = AlgorithmPolicy.certificateProblem(certificate, isAnchor: depth == chain.count - 1 && chain.count > 1
+                                                                    || (chain.count == 1 && certificate.isSelfIssued)) {
+                outcome.fatal = (.cryptoConstraintsFailure, problem)
+            }
+        }
         if result != 1 && outcome.fatal == nil && recorder.problems.isEmpty {
             outcome.fatal = (.certificateChainGeneralFailure, "path validation failed")
         }
         return outcome
+    }
+
+    /// The untrusted certificates that can stand in a path above `leaf`: each must carry the
+    /// name (and key identifier) of the certificate below it and its key must verify that
+    /// certificate's signature. OpenSSL takes the first certificate whose name fits, so an
+    /// impostor with the right name, slipped into a signature, would otherwise break a
+    /// valid path.
+    static func pathCandidates(for leaf: Certificate, among untrusted: [Certificate]) -> [Certificate] {
+        var chosen: [Certificate] = []
+        var frontier = [leaf]
+        var remaining = untrusted.filter { $0 != leaf }
+        while let below = frontier.popLast(), chosen.count < 64 {
+            let issuers = remaining.filter { $0.issued(below) && $0.verifiesSignature(of: below) }
+            remaining.removeAll { candidate in issuers.contains(candidate) }
+            chosen += issuers
+            frontier += issuers.filter { !$0.isSelfIssued }
+        }
+        return chosen
     }
 
     /// RFC 3339 in UTC, e.g. 2026-11-24T14:24:14Z (a format style: no formatter to build).

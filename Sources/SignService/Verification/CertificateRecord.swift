@@ -46,6 +46,16 @@ final class CertificateRecord: @unchecked Sendable {
     }
 
     var isRSA: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_RSA } ?? false }
+    var isRSAPSS: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_RSA_PSS } ?? false }
+    var keyTypeName: String {
+        guard let key = X509_get0_pubkey(certificate.pointer) else { return "unreadable" }
+        switch EVP_PKEY_get_base_id(key) {
+        case EVP_PKEY_RSA: return "RSA"
+        case EVP_PKEY_RSA_PSS: return "RSA-PSS"
+        case EVP_PKEY_EC: return "EC"
+        default: return "other"
+        }
+    }
     var isEC: Bool { X509_get0_pubkey(certificate.pointer).map { EVP_PKEY_get_base_id($0) == EVP_PKEY_EC } ?? false }
 
     /// Verifies `signature` over `digest` (already hashed with `algorithm`) with this

@@ -155,7 +155,9 @@ public enum CertificateValidation {
         for (depth, certificate) in chain.enumerated() {
             let isAnchor = depth == chain.count - 1 && chain.count > 1
             let name = certificate.subject
-            if let weakness = certificate.publicKeyWeakness { errors.append("\(name): \(weakness)") }
+            if let problem = AlgorithmPolicy.certificateProblem(certificate, isAnchor: isAnchor || (chain.count == 1 && certificate.isSelfIssued)) {
+                errors.append(problem)
+            }
             if !isAnchor && certificate.version != 3 { errors.append("\(name): version \(certificate.version) certificate; version 3 is required") }
             for ext in certificate.extensionSummaries {
                 if !ext.decodes {

@@ -65,10 +65,25 @@ public final class SignatureVerifier: Sendable {
     /// malformed files) are thrown so the caller can report them as such.
     public func verify(signatureAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
-        return try verify(bytes, name: path) { detached in
+        var enveloping = false
+        var report = try verify(bytes, name: path) { detached in
+            enveloping = !detached
             guard let content = try resolveContent(detached: detached, signature: path, explicit: contentPath) else { return nil }
             return (content, { try ContentDigest.digests(ofFileAt: content, algorithms: $0) })
         }
+        // An enveloping signature carries its document: a file named with --content must be
+        // that document, or the verdict would be about something other than what was asked.
+        if enveloping, let contentPath {
+            guard FileIO.exists(contentPath) else { throw SignServiceError.fileNotFound(contentPath) }
+            let given = try ContentDigest.digests(ofFileAt: contentPath, algorithms: [.sha256])[.sha256]
+            if given != report.embeddedContentSHA256 {
+                report.errors.append("\(contentPath) is not the document inside the signature (an enveloping signature carries its own content)")
+                report.indication = .totalFailed
+                report.subIndication = .hashFailure
+            }
+            report.content = contentPath
+        }
+        return report
     }
 
     /// Whether `path` names an RFC 3161 timestamp (`.tsr` TimeStampResp or `.tst` token)
@@ -170,6 +185,9 @@ public final class SignatureVerifier: Sendable {
         if readsDERDirectly, let parsed = try? ParsedSignedData(bytes), parsed.eContentType == KnownOID.data,
            !parsed.signerInfos.isEmpty, parsed.signerInfos.allSatisfy(\.isVerifiableHere) {
             let content = try detachedContent(parsed.eContent == nil)
+            if let problem = parsed.digestAlgorithmsProblem {
+                return .failure(file: path, content: content?.name, .formatFailure, error: problem)
+            }
             let crls = parsed.crls.compactMap { embeddedCRL(Array(parsed.bytes[$0])) }
             return try report(file: path, content: content, signers: parsed.signerInfos,
                               embedded: parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) },
@@ -183,6 +201,10 @@ public final class SignatureVerifier: Sendable {
 
         let cms = try CMSContentInfo(encoded: bytes, source: path)
         let content = try detachedContent(cms.isDetached)
+        // OpenSSL's parser is lenient about digestAlgorithms; its DER re-encoding is read strictly.
+        if let der = try? cms.derBytes(), let problem = ParsedSignedData.digestAlgorithmsProblem(inContentInfo: der) {
+            return .failure(file: path, content: content?.name, .formatFailure, error: problem)
+        }
         // OpenSSL keeps "other" revocation formats opaque; the DER reader finds OCSP responses.
         let parsed = try? ParsedSignedData(bytes)
         return try report(file: path, content: content, signers: cms.signerInfos.map(SignerInfoView.init),
@@ -201,13 +223,16 @@ public final class SignatureVerifier: Sendable {
         guard !signers.isEmpty else {
             return .failure(file: file, content: content?.name, .formatFailure, error: "the signature contains no signer")
         }
-        let algorithms = Set(signers.compactMap(\.digestAlgorithm))
+        var algorithms = Set(signers.compactMap(\.digestAlgorithm))
+        if content == nil { algorithms.insert(.sha256) }
         let digests = try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
             validate($0, digests: digests, candidates: embedded + intermediates, embeddedCRLs: embeddedCRLs,
                      embeddedOCSP: embeddedOCSP, eContentType: eContentType)
         }
-        return ValidationReport(file: file, content: content?.name, signatures: signatures)
+        var report = ValidationReport(file: file, content: content?.name, signatures: signatures)
+        if content == nil { report.embeddedContentSHA256 = digests[.sha256] }
+        return report
     }
 
     /// The document a detached signature covers: `explicit`, or the signature's name
@@ -249,7 +274,10 @@ public final class SignatureVerifier: Sendable {
             result.errors.append(message)
         }
 
-        guard let record = candidates.first(where: info.identifies) else {
+        // Several certificates may match the SignerIdentifier (same issuer and serial, or the
+        // same key identifier): the one the signing-certificate attribute names is the signer's.
+        let matching = candidates.filter(info.identifies)
+        guard let record = matching.first(where: { info.signingCertificateMatches($0) == true }) ?? matching.first else {
             fail(.indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature and was not supplied")
             return result
         }
@@ -264,9 +292,13 @@ public final class SignatureVerifier: Sendable {
             fail(.indeterminate, .cryptoConstraintsFailure, "digest algorithm \(info.digestAlgorithmName) is not accepted")
             return result
         }
-        if result.signingTime == nil { result.warnings.append("no signing-time attribute") }
+        // Attributes allowed once with one value that occur twice or carry two values make the
+        // signature malformed (RFC 5652 11, EN 319 122-1 5.2): which value would count?
+        for problem in info.attributeCardinalityProblems { fail(.totalFailed, .formatFailure, problem) }
+        func present(_ oid: [UInt8]) -> Bool { !info.signedAttributeValueCounts(oid).isEmpty }
+        if result.signingTime == nil && !present(KnownOID.signingTime) { result.warnings.append("no signing-time attribute") }
         switch info.contentTypeAttribute {
-        case nil: fail(.totalFailed, .formatFailure, "the content-type signed attribute is missing")
+        case nil where !present(KnownOID.contentType): fail(.totalFailed, .formatFailure, "the content-type signed attribute is missing")
         case let type? where type != eContentType:
             fail(.totalFailed, .formatFailure, "the content-type signed attribute does not match the content")
         default: break
@@ -275,16 +307,30 @@ public final class SignatureVerifier: Sendable {
             if claimed != digests[algorithm] {
                 fail(.totalFailed, .hashFailure, "the document was altered: its digest does not match the signed digest")
             }
-        } else {
+        } else if !present(KnownOID.messageDigest) {
             fail(.totalFailed, .formatFailure, "the message-digest signed attribute is missing")
         }
-        if !info.verifySignature(with: record) {
+        if let mismatch = info.signatureAlgorithmMismatch(with: record) {
+            fail(.totalFailed, .sigCryptoFailure, mismatch)
+        } else if !info.verifySignature(with: record) {
             fail(.totalFailed, .sigCryptoFailure, "the signature value does not verify with the signer's public key")
         }
+        if let weakness = record.certificate.publicKeyWeakness {
+            fail(.indeterminate, .cryptoConstraintsFailure, "the signer's key is not accepted: \(weakness)")
+        }
+        // EN 319 122-1 requires signing-certificate(-v2) at every baseline level: without it
+        // the signature is plain CMS, whatever else it carries.
+        let isCAdES: Bool
         switch info.signingCertificateMatches(record) {
-        case nil: result.warnings.append("no signing-certificate attribute: the signer is identified by issuer and serial number only")
-        case false?: fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute does not match the signer's certificate")
-        case true?: break
+        case nil where !present(KnownOID.signingCertificate) && !present(KnownOID.signingCertificateV2):
+            isCAdES = false
+            result.level = .plainCMS
+            result.warnings.append("no signing-certificate attribute: a plain CMS signature, not CAdES; the signer is identified by issuer and serial number only")
+        case false?: 
+            isCAdES = true
+            fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute does not match the signer's certificate")
+        default:
+            isCAdES = true
         }
 
         // The signer's certificate and its path to a trust anchor.
@@ -349,7 +395,7 @@ public final class SignatureVerifier: Sendable {
         }
         if let proof {
             result.timestamp = .init(time: proof.time, tsa: proof.tsa)
-            result.level = .baselineT
+            if isCAdES { result.level = .baselineT }
         }
 
         // Revocation data the signature carries counts only if it was current at the time it
@@ -374,7 +420,7 @@ public final class SignatureVerifier: Sendable {
         func embedsRevocationData(for certificate: Certificate) -> Bool {
             embeddedCRLs.contains { $0.isFromIssuer(of: certificate) } || embeddedAnswers[certificate] != nil
         }
-        if proof != nil && embedsRevocationData(for: record.certificate)
+        if isCAdES && proof != nil && embedsRevocationData(for: record.certificate)
             && candidates.map(\.certificate).filter({ !$0.isSelfIssued && $0.isCA }).allSatisfy(embedsRevocationData) {
             result.level = .baselineLT
         }

@@ -19,8 +19,63 @@ protocol SignerEvidence {
     var signatureValue: [UInt8] { get }
     /// DER of each signature-time-stamp token (unsigned attribute, RFC 3161 appendix A).
     var signatureTimestampTokens: [[UInt8]] { get }
+    /// How often a signed attribute of type `oid` (contents octets) occurs, and how many
+    /// values each occurrence carries.
+    func signedAttributeValueCounts(_ oid: [UInt8]) -> [Int]
+    /// The signatureAlgorithm field's OID (contents octets).
+    var signatureAlgorithmOID: [UInt8] { get }
     func identifies(_ record: CertificateRecord) -> Bool
     func verifySignature(with record: CertificateRecord) -> Bool
+}
+
+extension SignerEvidence {
+    /// The signed attributes RFC 5652 (11.1-11.3) and ESS / CAdES allow once with one value.
+    static var singleValuedAttributes: [(oid: [UInt8], name: String)] {
+        [(KnownOID.contentType, "content-type"), (KnownOID.messageDigest, "message-digest"),
+         (KnownOID.signingTime, "signing-time"), (KnownOID.signingCertificate, "signing-certificate"),
+         (KnownOID.signingCertificateV2, "signing-certificate-v2")]
+    }
+
+    /// A sentence for every single-valued attribute that occurs more than once or with
+    /// other than one value: such a signature is malformed, whatever its values say.
+    var attributeCardinalityProblems: [String] {
+        Self.singleValuedAttributes.compactMap { attribute in
+            let counts = signedAttributeValueCounts(attribute.oid)
+            if counts.count > 1 {
+                return "the \(attribute.name) signed attribute occurs \(counts.count) times; RFC 5652 allows it once"
+            }
+            if let values = counts.first, values != 1 {
+                return "the \(attribute.name) signed attribute carries \(values) values; it must carry exactly one"
+            }
+            return nil
+        }
+    }
+
+    /// Why the signatureAlgorithm disagrees with the digest algorithm or the key, if it does.
+    /// A bare key OID (rsaEncryption, id-ecPublicKey) takes its hash from digestAlgorithm;
+    /// a combined one (ecdsa-with-SHA384, sha256WithRSAEncryption) must name the same hash.
+    func signatureAlgorithmMismatch(with record: CertificateRecord) -> String? {
+        let combined: [[UInt8]: (hash: DigestAlgorithm?, rsa: Bool)] = [
+            KnownOID.ecPublicKey: (nil, false), KnownOID.rsaEncryption: (nil, true),
+            KnownOID.ecdsaWithSHA256: (.sha256, false), KnownOID.ecdsaWithSHA384: (.sha384, false),
+            KnownOID.ecdsaWithSHA512: (.sha512, false), KnownOID.sha256WithRSA: (.sha256, true),
+            KnownOID.sha384WithRSA: (.sha384, true), KnownOID.sha512WithRSA: (.sha512, true),
+        ]
+        let oid = signatureAlgorithmOID
+        if oid == KnownOID.rsassaPSS {
+            return record.isRSA || record.isRSAPSS ? nil : "the signature algorithm RSASSA-PSS does not fit the signer's \(record.keyTypeName) key"
+        }
+        guard let expected = combined[oid] else {
+            return "signature algorithm \(DER.oidString(oid[...])) is not accepted"
+        }
+        if expected.rsa ? !record.isRSA : !record.isEC {
+            return "the signature algorithm \(signatureAlgorithmName) does not fit the signer's \(record.keyTypeName) key"
+        }
+        if let hash = expected.hash, hash != digestAlgorithm {
+            return "the signature algorithm \(DER.oidString(oid[...])) names \(hash.rawValue), but the digest algorithm is \(digestAlgorithmName)"
+        }
+        return nil
+    }
 }
 
 extension SignerEvidence {

@@ -122,6 +122,8 @@ public struct ValidationReport: Sendable, Codable {
     public var coveredFiles: [String]? = nil
     /// What was validated: a signature file, an ASiC container or a standalone timestamp.
     public var kind: Kind = .signature
+    /// SHA-256 of the content an enveloping signature carries (not encoded).
+    var embeddedContentSHA256: [UInt8]? = nil
 
     public enum Kind: String, Sendable, Codable {
         case signature, container, timestamp

@@ -102,7 +102,7 @@ final class TestPKI {
     /// `openssl ca` YYMMDDHHMMSSZ strings.
     @discardableResult
     func issue(_ name: String, subject: String, key: KeyType = .p256, profile: String = "official",
-               startDate: String? = nil, endDate: String? = nil) throws -> (key: String, cert: String) {
+               startDate: String? = nil, endDate: String? = nil, extra: [String] = []) throws -> (key: String, cert: String) {
         let d = directory
         try Shell.openssl(["req", "-new"] + key.arguments + ["-nodes", "-keyout", "\(name).key", "-out", "\(name).csr",
                                                              "-subj", subject, "-config", "ca.cnf"], in: d.url)
@@ -110,6 +110,7 @@ final class TestPKI {
                          "-extensions", profile, "-notext"]
         if let startDate { arguments += ["-startdate", startDate] }
         if let endDate { arguments += ["-enddate", endDate] }
+        arguments += extra
         try Shell.openssl(arguments, in: d.url)
         return (d.path("\(name).key"), d.path("\(name).pem"))
     }
