@@ -3,6 +3,39 @@ import Foundation
 import SignService
 
 /// How to reach a timestamp authority; shared by `timestamp` and `sign --tsa`.
+/// How much a server may send back: every answer is counted while it streams in.
+struct ResponseLimitOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Largest CRL accepted from a server (K, M suffixes).", valueName: "size"))
+    var maxCrlSize: String = "10M"
+
+    @Option(help: ArgumentHelp("Largest OCSP or timestamp answer accepted.", valueName: "size"))
+    var maxResponseSize: String = "64K"
+
+    func validate() throws {
+        for (name, value) in [("--max-crl-size", maxCrlSize), ("--max-response-size", maxResponseSize)] {
+            guard let bytes = Self.bytes(value), bytes > 0 else {
+                throw ValidationError("\(name) must be a size such as 64K, 10M or 5000 (bytes), not '\(value)'")
+            }
+        }
+    }
+
+    /// The limits applied to `options`, with `seconds` as the deadline of each exchange.
+    func apply(to options: inout HTTPFetcher.Options, seconds: Double) {
+        options.timeout = seconds
+        options.maximumCRLSize = Self.bytes(maxCrlSize) ?? options.maximumCRLSize
+        options.maximumOCSPSize = Self.bytes(maxResponseSize) ?? options.maximumOCSPSize
+        options.maximumTimestampSize = Self.bytes(maxResponseSize) ?? options.maximumTimestampSize
+    }
+
+    static func bytes(_ text: String) -> Int? {
+        let upper = text.uppercased()
+        let (digits, factor): (Substring, Int) = upper.hasSuffix("K") ? (upper.dropLast(), 1 << 10)
+            : upper.hasSuffix("M") ? (upper.dropLast(), 1 << 20) : (upper[...], 1)
+        guard let value = Int(digits), value >= 0, value <= (1 << 40) / factor else { return nil }
+        return value * factor
+    }
+}
+
 struct TSAOptions: ParsableArguments {
     @Option(help: ArgumentHelp("RFC 3161 timestamp authority, e.g. http://127.0.0.1:8080/tsa.", valueName: "url"))
     var tsa: String?
@@ -10,18 +43,20 @@ struct TSAOptions: ParsableArguments {
     @Option(help: ArgumentHelp("File holding the TSA's bearer token (default: $SIGNTOOL_TSA_TOKEN).", valueName: "file"))
     var tsaTokenFile: String?
 
-    @Option(help: ArgumentHelp("Seconds to wait for a server (TSA, OCSP, CRL).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds for each exchange with a server (TSA, OCSP, CRL).", valueName: "seconds"))
     var timeout: Double = 10
+
+    @OptionGroup var limits: ResponseLimitOptions
 
     func httpOptions() throws -> HTTPFetcher.Options {
         var options = HTTPFetcher.Options()
-        options.timeout = timeout
+        limits.apply(to: &options, seconds: timeout)
         var token = ProcessInfo.processInfo.environment["SIGNTOOL_TSA_TOKEN"]
         if let tsaTokenFile {
             token = String(decoding: try FileIO.read(tsaTokenFile, limit: 4096), as: UTF8.self)
         }
         if let token = token?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
-            options.headers["Authorization"] = "Bearer \(token)"
+            options.authorization = "Bearer \(token)"
         }
         return options
     }

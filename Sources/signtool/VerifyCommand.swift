@@ -63,8 +63,10 @@ struct Verify: TakesFileList {
     @Flag(help: "Use only what was given and what the signatures carry; download nothing.")
     var offline = false
 
-    @Option(help: ArgumentHelp("Seconds to wait for a CRL download or an OCSP answer.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds for each CRL download or OCSP exchange, all of it.", valueName: "seconds"))
     var timeout: Double = 10
+
+    @OptionGroup var limits: ResponseLimitOptions
 
     @Flag(help: "Download CRLs afresh instead of using those kept for five minutes in ~/.cache/signtool/crl.")
     var noCache = false
@@ -107,7 +109,7 @@ struct Verify: TakesFileList {
             var policy = VerificationPolicy(trustAnchors: anchors, intermediates: intermediates, crls: crls)
             if !offline {
                 var http = HTTPFetcher.Options()
-                http.timeout = timeout
+                limits.apply(to: &http, seconds: timeout)
                 policy.revocationFetcher = RevocationFetcher(options: http,
                                                              cacheDirectory: noCache ? nil : RevocationFetcher.defaultCacheDirectory())
             }

@@ -63,7 +63,8 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         shim_OPENSSL_free(out)
         signingCertificateAttribute = DERWriter.sequence(DERWriter.oid(KnownOID.signingCertificateV2),
                                                          DERWriter.setOf([essDER]))
-        fetcher = RevocationFetcher(options: options.timestampService?.http ?? HTTPFetcher.Options())
+        // The TSA's token stays with the TSA: CRL and OCSP addresses come from certificates.
+        fetcher = RevocationFetcher(options: (options.timestampService?.http ?? HTTPFetcher.Options()).withoutCredentials)
         chainRevocationValues = options.level == .baselineLT
             ? try Self.revocationValues(for: [identity.certificate] + identity.chain, fetcher: fetcher) : []
     }

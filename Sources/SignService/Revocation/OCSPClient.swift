@@ -51,7 +51,7 @@ public enum OCSPClient {
         let body = Array(UnsafeBufferPointer(start: out, count: Int(length)))
         shim_OPENSSL_free(out)
 
-        let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", options: options)
+        let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", kind: .ocsp, options: options.withoutCredentials)
         let (response, basic) = try decode(answer, source: url)
         defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
         // 0: a different nonce came back (a replayed or misdirected answer). -1: none came

@@ -8,12 +8,12 @@ import Synchronization
 /// remembered too, so a dead server costs one timeout, not one per signature.
 public final class RevocationFetcher: Sendable {
     let options: HTTPFetcher.Options
-    private let cache = Mutex<[String: Result<CertificateRevocationList, SignServiceError>]>([:])
+    private let cache = OncePerKey<String, Result<CertificateRevocationList, SignServiceError>>()
     /// CRLs kept between runs until their nextUpdate; nil keeps nothing on disk.
     private let cacheDirectory: String?
 
     public init(options: HTTPFetcher.Options = HTTPFetcher.Options(), cacheDirectory: String? = nil) {
-        self.options = options
+        self.options = options.withoutCredentials
         self.cacheDirectory = cacheDirectory
     }
 
@@ -43,7 +43,10 @@ public final class RevocationFetcher: Sendable {
     /// `issuerKey` (issuer name and key identifier) keeps CRLs of different CAs apart on disk
     /// even when they were published at the same address.
     private func fetch(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {
-        if let cached = cache.withLock({ $0[url] }) { return cached }
+        cache.value(for: url) { download(url, issuerKey: issuerKey) }
+    }
+
+    private func download(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {
         let result: Result<CertificateRevocationList, SignServiceError>
         let file = try? cacheFile(for: Array(url.utf8) + [0] + issuerKey)
         do {
@@ -53,11 +56,9 @@ public final class RevocationFetcher: Sendable {
                let bytes = try? FileIO.read(file, limit: 64 << 20),
                let crl = try? CertificateRevocationList.loadAll(bytes, source: file).first,
                let next = crl.nextUpdate, next > Date() {
-                result = .success(crl)
-                cache.withLock { $0[url] = result }
-                return result
+                return .success(crl)
             }
-            let bytes = try HTTPFetcher.get(url, options: options)
+            let bytes = try HTTPFetcher.get(url, kind: .crl, options: options.withoutCredentials)
             guard let crl = try CertificateRevocationList.loadAll(bytes, source: url).first else {
                 throw SignServiceError(code: .serviceRefused, reason: "\(url): no CRL in the answer")
             }
@@ -68,7 +69,6 @@ public final class RevocationFetcher: Sendable {
         } catch {
             result = .failure(SignServiceError(code: .networkFailure, reason: "\(url): \(error)"))
         }
-        cache.withLock { $0[url] = result }
         return result
     }
 

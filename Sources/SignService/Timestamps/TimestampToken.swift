@@ -115,7 +115,7 @@ public enum TimestampClient {
     public static func timestamp(digest: [UInt8], algorithm: DigestAlgorithm, url: String,
                                  options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Result {
         let (request, nonce) = try makeRequest(digest: digest, algorithm: algorithm)
-        let answer = try HTTPFetcher.post(url, body: request, contentType: "application/timestamp-query", options: options)
+        let answer = try HTTPFetcher.post(url, body: request, contentType: "application/timestamp-query", kind: .timestamp, options: options)
         let token: TimestampToken
         do {
             token = try TimestampToken(der: answer, source: url)

@@ -12,6 +12,7 @@ final class CertificatePathValidator: @unchecked Sendable {
     // The X509_STORE is built once and only read afterwards; OpenSSL locks its lookups.
     private let store: OpaquePointer
     let crls: [CertificateRevocationList]
+    private let anchors: [Certificate]
 
     struct Outcome: Sendable {
         /// A problem that prevents building or accepting the path at all.
@@ -23,12 +24,24 @@ final class CertificatePathValidator: @unchecked Sendable {
         var warnings: [String] = []
         /// Certificates whose revocation status no CRL decided, with their depth.
         var uncheckedRevocation: [(depth: Int, certificate: Certificate)] = []
+        /// The path OpenSSL built, from the certificate up.
+        var chain: [Certificate] = []
+        /// Whether that path ends in a trust anchor (it may still be expired or revoked).
+        var reachesTrustAnchor = false
+
+        /// The certificates whose revocation data may be fetched from the addresses they
+        /// name: those of a path that reaches a trust anchor, the anchor excepted. A
+        /// certificate nobody trusts does not get to make the verifier call its URLs.
+        var fetchableCertificates: [Certificate] {
+            reachesTrustAnchor ? Array(chain.dropLast()) : []
+        }
     }
 
     init(trustAnchors: [Certificate], crls: [CertificateRevocationList]) throws {
         guard let store = X509_STORE_new() else { throw SignServiceError.openSSL("cannot create a certificate store") }
         self.store = store
         self.crls = crls
+        self.anchors = trustAnchors
         for anchor in trustAnchors {
             // Duplicates are harmless; ignore "already in hash table".
             _ = X509_STORE_add_cert(store, anchor.pointer)
@@ -86,6 +99,8 @@ final class CertificatePathValidator: @unchecked Sendable {
             chain = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
             shim_sk_X509_pop_free(stack)
         }
+        outcome.chain = chain
+        outcome.reachesTrustAnchor = chain.last.map { last in anchors.contains(last) } ?? false
         if crls.isEmpty {
             // Nothing decided revocation for any certificate but the trust anchor.
             outcome.uncheckedRevocation = chain.enumerated().filter { $0.offset < max(chain.count - 1, 1) }.map { ($0.offset, $0.element) }

@@ -37,7 +37,7 @@ public final class SignatureVerifier: Sendable {
     private let intermediates: [CertificateRecord]
     private let pathCache = Mutex<[Data: CertificatePathValidator.Outcome]>([:])
     private let crlParseCache = Mutex<[Data: CertificateRevocationList]>([:])
-    private let ocspCache = Mutex<[Data: Result<OCSPClient.Status, SignServiceError>]>([:])
+    private let ocspCache = OncePerKey<Data, Result<OCSPClient.Status, SignServiceError>>()
     /// False sends every signature through OpenSSL's CMS parser (tests compare the paths).
     let readsDERDirectly: Bool
 
@@ -137,15 +137,9 @@ public final class SignatureVerifier: Sendable {
         // verifier then checks the token's signature and the timeStamping purpose.
         let candidates = intermediates + token.certificates.compactMap { try? CertificateRecord($0, der: $0.derBytes) }
         var crls: [CertificateRevocationList] = []
-        if let fetcher = policy.revocationFetcher {
-            for certificate in [tsa] + candidates.map(\.certificate) where !certificate.isSelfIssued
-                && !policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) {
-                do {
-                    if let crl = try fetcher.crl(for: certificate) { crls.append(crl) }
-                } catch let error as SignServiceError {
-                    result.warnings.append("the CRL of \(certificate.subject) could not be fetched: \(error.reason)")
-                } catch {}
-            }
+        if policy.revocationFetcher != nil, let tsaRecord = try? certificates.record(tsa) {
+            let fetchable = pathOutcome(for: tsaRecord, candidates: candidates, crls: [], at: policy.validationTime).fetchableCertificates
+            crls = fetchCRLs(for: fetchable, warnings: &result.warnings)
         }
         guard let tsaPath = timestampAuthorityPath(tsa, candidates: candidates, crls: crls, embeddedAnswers: [:]) else {
             fail(.indeterminate, .certificateChainGeneralFailure, "the TSA's certificate cannot be read")
@@ -353,17 +347,20 @@ public final class SignatureVerifier: Sendable {
         let tsaCertificates = timestamps.compactMap(\.tsaCertificate).filter { !$0.isSelfIssued }
 
         var crls = embeddedCRLs
-        if let fetcher = policy.revocationFetcher {
-            for certificate in [record.certificate] + candidates.map(\.certificate) + tsaCertificates where !certificate.isSelfIssued {
-                // Online, fresh revocation data is fetched even when the signature carries some
-                // (OpenSSL prefers the newest CRL); only CRLs the caller gave stand in for it.
-                if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
-                do {
-                    if let crl = try fetcher.crl(for: certificate) { crls.append(crl) }
-                } catch let error as SignServiceError {
-                    result.warnings.append("the CRL of \(certificate.subject) could not be fetched: \(error.reason)")
-                } catch {}
+        if policy.revocationFetcher != nil {
+            // Only certificates of paths that reach a trust anchor (the signer's, the TSAs')
+            // get their CRL addresses called: each once, in path order.
+            var fetchable = pathOutcome(for: record, candidates: candidates, crls: embeddedCRLs, at: policy.validationTime)
+                .fetchableCertificates
+            for token in timestamps {
+                guard let tsa = token.tsaCertificate, let tsaRecord = try? certificates.record(tsa) else { continue }
+                let tokenCandidates = candidates + token.certificates.compactMap { try? certificates.record($0) }
+                fetchable += pathOutcome(for: tsaRecord, candidates: tokenCandidates, crls: embeddedCRLs, at: policy.validationTime)
+                    .fetchableCertificates
             }
+            var seen = Set<Certificate>()
+            fetchable = fetchable.filter { seen.insert($0).inserted }
+            crls += fetchCRLs(for: fetchable, warnings: &result.warnings)
         }
         // Answers from the OCSP responses the signature carries, per certificate they cover.
         var embeddedAnswers: [Certificate: OCSPClient.Answer] = [:]
@@ -466,6 +463,23 @@ public final class SignatureVerifier: Sendable {
         return result
     }
 
+    /// Fresh CRLs for `certificates` (online, fresh revocation data is fetched even when the
+    /// signature carries some: OpenSSL prefers the newest CRL); only CRLs the caller gave
+    /// stand in for a download.
+    private func fetchCRLs(for certificates: [Certificate], warnings: inout [String]) -> [CertificateRevocationList] {
+        guard let fetcher = policy.revocationFetcher else { return [] }
+        var crls: [CertificateRevocationList] = []
+        for certificate in certificates where !certificate.isSelfIssued {
+            if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
+            do {
+                if let crl = try fetcher.crl(for: certificate), !crls.contains(where: { $0 === crl }) { crls.append(crl) }
+            } catch let error as SignServiceError {
+                warnings.append("the CRL of \(certificate.subject) could not be fetched: \(error.reason)")
+            } catch {}
+        }
+        return crls
+    }
+
     /// Where no CRL decided a certificate's status: an OCSP response the signature carries,
     /// else (online) the certificate's OCSP responder. Returns the revocations found and a
     /// note for every certificate whose status stays unknown.
@@ -479,7 +493,8 @@ public final class SignatureVerifier: Sendable {
             let answer: Result<OCSPClient.Status, SignServiceError>?
             if let embedded = embeddedAnswers[certificate] {
                 answer = .success(embedded.status)
-            } else if policy.revocationFetcher != nil {
+            } else if policy.revocationFetcher != nil && outcome.reachesTrustAnchor {
+                // A responder named by a certificate nobody trusts is not asked.
                 answer = ocspStatus(of: certificate, candidates: candidates)
             } else {
                 answer = nil
@@ -526,19 +541,16 @@ public final class SignatureVerifier: Sendable {
     private func ocspStatus(of certificate: Certificate, candidates: [CertificateRecord]) -> Result<OCSPClient.Status, SignServiceError>? {
         guard let fetcher = policy.revocationFetcher, let url = certificate.ocspResponders.first,
               let issuer = issuer(of: certificate, candidates: candidates) else { return nil }
-        let key = Data(certificate.derBytes)
-        if let cached = ocspCache.withLock({ $0[key] }) { return cached }
-        let result: Result<OCSPClient.Status, SignServiceError>
-        do {
-            result = .success(try OCSPClient.status(of: certificate, issuer: issuer, url: url, anchors: policy.trustAnchors,
-                                                    options: fetcher.options))
-        } catch let error as SignServiceError {
-            result = .failure(error)
-        } catch {
-            result = .failure(SignServiceError(code: .networkFailure, reason: "\(error)"))
+        return ocspCache.value(for: Data(certificate.derBytes)) {
+            do {
+                return .success(try OCSPClient.status(of: certificate, issuer: issuer, url: url, anchors: policy.trustAnchors,
+                                                      options: fetcher.options))
+            } catch let error as SignServiceError {
+                return .failure(error)
+            } catch {
+                return .failure(SignServiceError(code: .networkFailure, reason: "\(error)"))
+            }
         }
-        ocspCache.withLock { $0[key] = result }
-        return result
     }
 
     /// Path validation, once per signer certificate and set of candidate intermediates.

@@ -115,6 +115,27 @@ final class TestPKI {
         return (d.path("\(name).key"), d.path("\(name).pem"))
     }
 
+    /// Issues an official's certificate that names `crlURL` as its CRL distribution point
+    /// and, if given, `ocspURL` as its OCSP responder.
+    @discardableResult
+    func issue(_ name: String, subject: String, crlURL: String, ocspURL: String? = nil) throws -> (key: String, cert: String) {
+        try directory.write("\(name).ext", """
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature, nonRepudiation
+            extendedKeyUsage = emailProtection
+            subjectKeyIdentifier = hash
+            authorityKeyIdentifier = keyid
+            crlDistributionPoints = URI:\(crlURL)
+            \(ocspURL.map { "authorityInfoAccess = OCSP;URI:\($0)" } ?? "")
+            """)
+        let d = directory
+        try Shell.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(name).key",
+                           "-out", "\(name).csr", "-subj", subject, "-config", "ca.cnf"], in: d.url)
+        try Shell.openssl(["ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-notext",
+                           "-extfile", "\(name).ext"], in: d.url)
+        return (d.path("\(name).key"), d.path("\(name).pem"))
+    }
+
     func revoke(_ name: String, reason: String = "keyCompromise") throws {
         try Shell.openssl(["ca", "-config", "ca.cnf", "-revoke", "\(name).pem", "-crl_reason", reason], in: directory.url)
         try generateCRL()
