@@ -152,4 +152,22 @@ struct HostileReviewTests {
         let (alone, _) = try verify(["decision.p7m"])
         #expect(alone.status == 0)
     }
+
+    // MARK: cert verify and revocation
+
+    @Test("cert verify checks the CRL a revoked certificate names; --offline says revocation was not checked")
+    func certVerifyRevocation() throws {
+        try pki.generateCRL()
+        let server = try HostileHTTPServer(in: work, serving: pki.crl)
+        let signer = try pki.issue("leaver", subject: "/C=SY/O=Test/CN=Official Who Left", crlURL: server.url + "/file")
+        try pki.revoke("leaver")
+        let base = ["cert", "verify", "--no-cache", "--trust", pki.root, "--untrusted", pki.issuing]
+        let online = try Shell.signtool(base + [signer.cert], in: work.url)
+        #expect(online.status == 1, "\(online.stdout)")
+        #expect(online.stdout.contains("revoked"), "\(online.stdout)")
+        #expect(server.requests().count == 1)
+        let offline = try Shell.signtool(base + ["--offline", signer.cert], in: work.url)
+        #expect(offline.status == 0)
+        #expect(offline.stdout.contains("revocation was not checked"), "\(offline.stdout)")
+    }
 }

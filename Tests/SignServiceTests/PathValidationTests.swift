@@ -60,7 +60,7 @@ struct PathValidationTests {
                 try Data(items.joined().utf8).write(to: URL(fileURLWithPath: file))
                 return file
             }
-            var arguments = ["cert", "verify", "--trust", try write("trusted.pem", testCase["trusted_certs"] as? [String] ?? [])]
+            var arguments = ["cert", "verify", "--offline", "--trust", try write("trusted.pem", testCase["trusted_certs"] as? [String] ?? [])]
             if let untrusted = testCase["untrusted_intermediates"] as? [String], !untrusted.isEmpty {
                 arguments += ["--untrusted", try write("untrusted.pem", untrusted)]
             }
@@ -91,6 +91,6 @@ struct PathValidationTests {
         let matched = cases.count - notMatched.count
         print("x509-limbo: signtool cert verify matches \(matched) of \(cases.count) SERVER cases (OpenSSL 3.0.19 alone: 145)")
         print("x509-limbo: not matched: \(notMatched.sorted().joined(separator: ", "))")
-        #expect(matched > 145, "only \(matched) of \(cases.count) matched")
+        #expect(matched >= 185, "only \(matched) of \(cases.count) matched (185 before)")
     }
 }

@@ -35,6 +35,10 @@ public enum CertificateValidation {
         public var dnsName: String?
         public var ipAddress: String?
         public var maximumDepth: Int?
+        /// With no CRLs given: downloads the CRLs (else asks the OCSP responders) that the
+        /// path's certificates name, once the path reaches a trust anchor. Nil checks no
+        /// revocation, and the result says so.
+        public var revocationFetcher: RevocationFetcher?
         public init(trustAnchors: [Certificate]) { self.trustAnchors = trustAnchors }
     }
 
@@ -49,6 +53,15 @@ public enum CertificateValidation {
 
     public static func validate(_ certificate: Certificate, _ request: Request) -> Result {
         var result = Result(valid: false, errors: [], warnings: [], chain: [])
+        var request = request
+        var checkEveryCRL = false
+        if request.crls.isEmpty {
+            if let fetcher = request.revocationFetcher {
+                checkEveryCRL = onlineRevocation(certificate, &request, fetcher: fetcher, result: &result)
+            } else {
+                result.warnings.append("revocation was not checked: no --crl was given and the certificates' CRL and OCSP addresses were not asked (--offline)")
+            }
+        }
         var crls: [CertificateRevocationList] = []
         for crl in request.crls {
             if crl.number == nil {
@@ -76,7 +89,7 @@ public enum CertificateValidation {
         var flags = UInt(X509_V_FLAG_X509_STRICT)
         if !crls.isEmpty {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
-            flags |= UInt(X509_V_FLAG_CRL_CHECK)
+            flags |= UInt(X509_V_FLAG_CRL_CHECK) | (checkEveryCRL ? UInt(X509_V_FLAG_CRL_CHECK_ALL) : 0)
         } else if !request.crls.isEmpty {
             // Only unusable CRLs were given: revocation cannot be decided.
             result.errors.append("no usable CRL: revocation status unknown")
@@ -123,6 +136,49 @@ public enum CertificateValidation {
         result.errors = result.errors.reduce(into: []) { unique, error in if !unique.contains(error) { unique.append(error) } }
         result.valid = result.errors.isEmpty && !chain.isEmpty
         return result
+    }
+
+    /// Finds revocation data for the path's certificates online: their CRLs (added to
+    /// `request.crls`), else their OCSP responders (a revocation becomes an error here).
+    /// Returns whether every certificate of the path has a CRL, so that all are checked.
+    private static func onlineRevocation(_ certificate: Certificate, _ request: inout Request, fetcher: RevocationFetcher,
+                                         result: inout Result) -> Bool {
+        guard let validator = try? CertificatePathValidator(trustAnchors: request.trustAnchors, crls: []) else { return false }
+        let outcome = validator.validate(certificate, untrusted: request.intermediates, at: request.time)
+        guard outcome.reachesTrustAnchor else {
+            result.warnings.append("revocation was not checked: the path does not reach a trust anchor, so its addresses were not asked")
+            return false
+        }
+        var everyCRL = true
+        let chain = outcome.chain
+        for (depth, member) in chain.dropLast().enumerated() {
+            do {
+                if let crl = try fetcher.crl(for: member) {
+                    request.crls.append(crl)
+                    continue
+                }
+            } catch let error as SignServiceError {
+                result.warnings.append("the CRL of \(member.subject) could not be fetched: \(error.reason)")
+            } catch {}
+            everyCRL = false
+            guard let url = member.ocspResponders.first, depth + 1 < chain.count else {
+                result.warnings.append("revocation status not checked for \(member.subject): it names no CRL or OCSP address that answered")
+                continue
+            }
+            do {
+                switch try OCSPClient.status(of: member, issuer: chain[depth + 1], url: url, anchors: request.trustAnchors,
+                                             options: fetcher.options) {
+                case .good: break
+                case .revoked(let date):
+                    result.errors.append("\(member.subject): revoked on \(CertificatePathValidator.format(date)) (OCSP, \(url))")
+                case .unknown:
+                    result.warnings.append("revocation status not checked for \(member.subject): the OCSP responder does not know it")
+                }
+            } catch let error as SignServiceError {
+                result.warnings.append("revocation status not checked for \(member.subject): \(error.reason)")
+            } catch {}
+        }
+        return everyCRL && !request.crls.isEmpty
     }
 
     /// The checks OpenSSL 3.0 leaves out (see the type's documentation).
