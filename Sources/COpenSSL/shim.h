@@ -80,6 +80,9 @@ static inline void *shim_X509_STORE_CTX_get_app_data(X509_STORE_CTX *ctx) {
     return X509_STORE_CTX_get_app_data(ctx);
 }
 
+static inline GENERAL_NAMES *shim_GENERAL_NAMES_new(void) { return sk_GENERAL_NAME_new_null(); }
+static inline int shim_sk_GENERAL_NAME_push(GENERAL_NAMES *names, GENERAL_NAME *name) { return sk_GENERAL_NAME_push(names, name); }
+
 static inline int shim_sk_ASN1_OBJECT_num(const STACK_OF(ASN1_OBJECT) *sk) { return sk_ASN1_OBJECT_num(sk); }
 static inline ASN1_OBJECT *shim_sk_ASN1_OBJECT_value(const STACK_OF(ASN1_OBJECT) *sk, int i) { return sk_ASN1_OBJECT_value(sk, i); }
 static inline void shim_sk_ASN1_OBJECT_pop_free(STACK_OF(ASN1_OBJECT) *sk) { sk_ASN1_OBJECT_pop_free(sk, ASN1_OBJECT_free); }

@@ -174,13 +174,13 @@ public final class CertificateAuthority: Sendable {
         try write(rootKey, root, "ca/root")
 
         let issuingKey = try PrivateKey.generate(setup.algorithm)
-        let issuing = try Self.issueFromSetup(setup, suffix: "Issuing CA", profile: .issuingCA, key: issuingKey,
+        let issuing = try Self.issueFromSetup(setup, suffix: .issuingCA, profile: .issuingCA, key: issuingKey,
                                              issuer: root, issuerKey: rootKey, now: now, configuration: configuration)
         try write(issuingKey, issuing, "ca/issuing")
         try record(issuing, issuer: "root", profile: .issuingCA)
 
-        for (role, profile, suffix) in [(ServiceRole.tsa, CertificateProfile.tsa, "Time-Stamping Authority"),
-                                        (.ocsp, .ocsp, "OCSP Responder")] {
+        for (role, profile, suffix) in [(ServiceRole.tsa, CertificateProfile.tsa, NameSuffix.timestamping),
+                                        (.ocsp, .ocsp, NameSuffix.ocsp)] {
             let key = try PrivateKey.generate(setup.algorithm)
             let certificate = try issueFromSetup(setup, suffix: suffix, profile: profile, key: key,
                                                  issuer: issuing, issuerKey: issuingKey, now: now, configuration: configuration)
@@ -202,14 +202,33 @@ public final class CertificateAuthority: Sendable {
         return authority
     }
 
-    private static func issueFromSetup(_ setup: Setup, suffix: String, profile: CertificateProfile, key: PrivateKey,
+    /// What the issuing CA and the service certificates add to the root's common name, in
+    /// the script of that name: one attribute never mixes right-to-left and left-to-right
+    /// letters (RFC 3454 section 6), or validators that prepare names by RFC 4518 cannot
+    /// match the issuer (pyHanko reports NO_SIGNING_CERTIFICATE_FOUND).
+    enum NameSuffix {
+        case issuingCA, timestamping, ocsp
+
+        func text(after name: String) -> String {
+            let arabic = name.unicodeScalars.contains(where: CertificateNames.isRightToLeft)
+            switch self {
+            case .issuingCA: return arabic ? "الجهة المصدِرة" : "Issuing CA"
+            case .timestamping: return arabic ? "خدمة الختم الزمني" : "Time-Stamping Authority"
+            case .ocsp: return arabic ? "خدمة حالة الشهادات" : "OCSP Responder"
+            }
+        }
+    }
+
+    private static func issueFromSetup(_ setup: Setup, suffix: NameSuffix, profile: CertificateProfile, key: PrivateKey,
                                        issuer: Certificate, issuerKey: PrivateKey, now: Date,
                                        configuration: AuthorityConfiguration) throws -> Certificate {
         var subject = setup.subject
         if let index = subject.attributes.lastIndex(where: { ["CN", "COMMONNAME"].contains($0.type.uppercased()) }) {
-            subject.attributes[index].value += " " + suffix
+            let arabic = subject.attributes[index].value.unicodeScalars.contains(where: CertificateNames.isRightToLeft)
+            // "هيئة التصديق - الجهة المصدِرة": the hyphen sits between two right-to-left words.
+            subject.attributes[index].value += (arabic ? " - " : " ") + suffix.text(after: subject.attributes[index].value)
         } else {
-            subject.attributes.append(.init(type: "CN", value: suffix))
+            subject.attributes.append(.init(type: "CN", value: suffix.text(after: "")))
         }
         let name = try subject.makeX509Name()
         defer { X509_NAME_free(name) }
@@ -274,10 +293,13 @@ public final class CertificateAuthority: Sendable {
             throw SignServiceError.malformed("a subject is needed: give --subject (the request names none)")
         }
         defer { X509_NAME_free(subjectName) }
-        let bits = EVP_PKEY_get_bits(publicKey)
-        if EVP_PKEY_get_base_id(publicKey) == EVP_PKEY_RSA ? bits < 2048 : EVP_PKEY_get_base_id(publicKey) != EVP_PKEY_EC {
-            throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key must be ECDSA or RSA of at least 2048 bits")
+        try Self.checkSubjectKey(publicKey)
+        if let problem = CertificateNames.bidiProblem(inName: subjectName) { throw SignServiceError.malformed("subject: \(problem)") }
+        // An end entity named like a CA could be taken for it by whoever matches by name.
+        for ca in [root, issuing] where X509_NAME_cmp(subjectName, X509_get_subject_name(ca.pointer)) == 0 {
+            throw SignServiceError.malformed("the subject \(ca.subject) is the name of a CA of this authority; an end entity needs a name of its own")
         }
+        if let email = issuance.email { try CertificateNames.checkEmail(email) }
 
         let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970))
         let notBefore = issuance.notBefore ?? now
@@ -288,10 +310,14 @@ public final class CertificateAuthority: Sendable {
         if let caEnd = issuing.notAfter, notAfter > caEnd {
             throw SignServiceError.malformed("the certificate would outlive the issuing CA, which ends \(TimeArgument.format(caEnd)); shorten --days or --not-after")
         }
+        if let caStart = issuing.notBefore, notBefore < caStart {
+            throw SignServiceError.malformed("the certificate would start (\(TimeArgument.format(notBefore))) before the issuing CA (\(TimeArgument.format(caStart))); give a later --not-before")
+        }
         var dnsNames = issuance.dnsNames
         if issuance.profile == .tls && dnsNames.isEmpty, let cn = Certificate.attribute(NID_commonName, of: subjectName) {
             dnsNames = [cn]
         }
+        for name in dnsNames { try CertificateNames.checkDNSName(name) }
         let issuerKey = try key("ca/issuing", passphrase: passphrase)
         let serial = try CertificateBuilder.randomSerial()
         let certificate = try CertificateBuilder.issue(
@@ -303,6 +329,27 @@ public final class CertificateAuthority: Sendable {
             notBefore: notBefore, notAfter: notAfter, issuedAt: Date(), der: Data(certificate.derBytes),
             revokedAt: nil, revocationReason: nil))
         return certificate
+    }
+
+    /// The keys this CA certifies: ECDSA on P-256 or P-384, RSA of 2048 to 8192 bits.
+    static func checkSubjectKey(_ key: OpaquePointer) throws {
+        let bits = EVP_PKEY_get_bits(key)
+        switch EVP_PKEY_get_base_id(key) {
+        case EVP_PKEY_RSA:
+            guard (2048...8192).contains(bits) else {
+                throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key is RSA of \(bits) bits; 2048 to 8192 bits are accepted")
+            }
+        case EVP_PKEY_EC:
+            var name = [CChar](repeating: 0, count: 64)
+            var length = 0
+            let curve = EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1
+                ? name.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "an unnamed curve"
+            guard ["prime256v1", "secp384r1"].contains(curve) else {
+                throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key is on \(curve); P-256 and P-384 are accepted")
+            }
+        default:
+            throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key must be ECDSA (P-256, P-384) or RSA of at least 2048 bits")
+        }
     }
 
     static func parseRequest(_ bytes: [UInt8], source: String) throws -> OpaquePointer {

@@ -64,11 +64,37 @@ enum CertificateBuilder {
             defer { X509_EXTENSION_free(ext) }
             guard X509_add_ext(x509, ext, -1) == 1 else { throw SignServiceError.openSSL("cannot add the \(name) extension") }
         }
+        try addSubjectAlternativeNames(email: request.email, dnsNames: request.dnsNames, to: x509)
         guard X509_sign(x509, issuerKey.pointer, issuerKey.certificateDigest) > 0 else {
             throw SignServiceError.openSSL("cannot sign the certificate")
         }
         owned = false
         return Certificate(takingOwnershipOf: x509)
+    }
+
+    /// subjectAltName (RFC 5280 4.2.1.6) from typed values: one rfc822Name, dNSNames. The
+    /// values were checked by ``CertificateNames``; each becomes exactly one GeneralName.
+    static func addSubjectAlternativeNames(email: String?, dnsNames: [String], to x509: OpaquePointer) throws {
+        let entries = (email.map { [(GEN_EMAIL, $0)] } ?? []) + dnsNames.map { (GEN_DNS, $0) }
+        guard !entries.isEmpty else { return }
+        guard let names = shim_GENERAL_NAMES_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { GENERAL_NAMES_free(names) }
+        for (type, value) in entries {
+            guard let string = ASN1_IA5STRING_new() else { throw SignServiceError.openSSL("allocation") }
+            let bytes = Array(value.utf8)
+            guard ASN1_STRING_set(string, bytes, Int32(bytes.count)) == 1, let name = GENERAL_NAME_new() else {
+                ASN1_IA5STRING_free(string)
+                throw SignServiceError.openSSL("allocation")
+            }
+            GENERAL_NAME_set0_value(name, type, UnsafeMutableRawPointer(string))
+            guard shim_sk_GENERAL_NAME_push(names, name) > 0 else {
+                GENERAL_NAME_free(name)
+                throw SignServiceError.openSSL("allocation")
+            }
+        }
+        guard X509_add1_ext_i2d(x509, NID_subject_alt_name, UnsafeMutableRawPointer(names), 0, UInt(X509V3_ADD_DEFAULT)) == 1 else {
+            throw SignServiceError.openSSL("cannot add the subjectAltName extension")
+        }
     }
 
     /// certificatePolicies with one PolicyInformation and no qualifiers (RFC 5280 4.2.1.4).

@@ -71,10 +71,8 @@ public enum CertificateProfile: String, Sendable, CaseIterable, Codable {
         }
         result.append(("subjectKeyIdentifier", "hash"))
         result.append(("authorityKeyIdentifier", "keyid:always"))
-        var alternativeNames: [String] = []
-        if let email { alternativeNames.append("email:\(email)") }
-        alternativeNames += dnsNames.map { "DNS:\($0)" }
-        if !alternativeNames.isEmpty { result.append(("subjectAltName", alternativeNames.joined(separator: ","))) }
+        // subjectAltName is built from typed values by CertificateBuilder, never from this
+        // configuration syntax, where a comma in a value would add names of its own.
         if let publicURL {
             let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
             // The issuing CA is checked against the root's CRL; everything else against the issuing CA's.
