@@ -348,7 +348,7 @@ public final class CertificateAuthority: Sendable {
                 throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key is on \(curve); P-256 and P-384 are accepted")
             }
         default:
-            throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key must be ECDSA (P-256, P-384) or RSA of at least 2048 bits")
+            throw SignServiceError(code: .unsupportedAlgorithm, reason: "the subject key is of a type this CA does not certify; ECDSA on P-256 or P-384 and RSA of 2048 to 8192 bits are accepted")
         }
     }
 
