@@ -28,7 +28,7 @@ enum ExitStatus {
         case .passphraseRequired, .wrongPassphrase: return passphrase
         case .keyCertificateMismatch: return keyMismatch
         case .unsupportedAlgorithm: return unsupported
-        case .outputExists: return cannotCreate
+        case .outputExists, .cannotCreateOutput: return cannotCreate
         case .ioFailure: return ioError
         case .contentMismatch: return contentMismatch
         case .networkFailure: return network

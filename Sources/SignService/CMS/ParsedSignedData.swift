@@ -309,6 +309,8 @@ struct ParsedSignerInfo: SignerEvidence {
 
     var signatureAlgorithmOID: [UInt8] { signatureOID }
 
+    var identifierKey: Identifier? { identifier }
+
     func identifies(_ record: CertificateRecord) -> Bool {
         switch identifier {
         case .issuerAndSerialNumber(let issuer, let serial):

@@ -128,6 +128,8 @@ struct SignerInfoView: SignerEvidence {
         return Self.contents(ofOID: oid) ?? []
     }
 
+    var identifierKey: ParsedSignerInfo.Identifier? { nil }
+
     func identifies(_ record: CertificateRecord) -> Bool {
         CMS_SignerInfo_cert_cmp(pointer, record.certificate.pointer) == 0
     }

@@ -198,11 +198,11 @@ public enum ASiCContainer {
         let fd = open(temporary, O_RDONLY)
         if fd >= 0 { fsync(fd); close(fd) }
         if replace {
-            guard rename(temporary, output) == 0 else { throw SignServiceError.io("\(output): \(FileIO.errnoText())") }
+            guard rename(temporary, output) == 0 else { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(output): \(FileIO.errnoText())") }
         } else {
             guard link(temporary, output) == 0 else {
                 if errno == EEXIST { throw SignServiceError(code: .outputExists, reason: "\(output) already exists; use --force to replace it") }
-                throw SignServiceError.io("\(output): \(FileIO.errnoText())")
+                throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(output): \(FileIO.errnoText())")
             }
         }
         done = true

@@ -200,7 +200,7 @@ final class ZipWriter {
     /// Opens `path` (created, truncated) for writing.
     init(path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SignServiceError.io("\(path): cannot create the container: \(FileIO.errnoText())") }
+        guard fd >= 0 else { throw SignServiceError(code: .cannotCreateOutput, reason: "\(path): cannot create the container: \(FileIO.errnoText())") }
         output = ZipOutput(descriptor: fd, path: path)
         locale = UTF8Locale.enter()
         guard let archive = archive_write_new() else {
@@ -318,6 +318,7 @@ enum ZipReader {
         var info = stat()
         guard stat(path, &info) == 0 else { throw FileIO.openError(path) }
         let containerSize = max(Int64(info.st_size), 1)
+        try checkFileTypes(path: path, size: Int64(info.st_size), limits: limits)
         let restore = UTF8Locale.enter()
         defer { UTF8Locale.leave(restore) }
         guard let archive = archive_read_new() else { throw SignServiceError.io("cannot allocate a ZIP reader") }
@@ -385,6 +386,70 @@ enum ZipReader {
     }
 
     /// Refuses absolute paths, `..` components, backslashes and empty components.
+    /// Refuses entries that the central directory marks as anything but a regular file or
+    /// a directory (FIFOs, devices, sockets, links). libarchive's ZIP reader reports such
+    /// entries as regular files, so the Unix mode in the external attributes is read here.
+    static func checkFileTypes(path: String, size: Int64, limits: ContainerLimits) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileIO.openError(path) }
+        defer { try? handle.close() }
+        func read(at offset: Int64, count: Int) throws -> [UInt8] {
+            guard offset >= 0, count >= 0, offset + Int64(count) <= size else {
+                throw SignServiceError.malformed("\(path): damaged ZIP container (the central directory lies outside the file)")
+            }
+            try handle.seek(toOffset: UInt64(offset))
+            let data = try handle.read(upToCount: count) ?? Data()
+            guard data.count == count else { throw SignServiceError.malformed("\(path): damaged ZIP container (truncated)") }
+            return Array(data)
+        }
+        let tailLength = Int(min(size, 22 + 65535 + 20))
+        let tail = try read(at: size - Int64(tailLength), count: tailLength)
+        guard tailLength >= 22, let end = stride(from: tailLength - 22, through: 0, by: -1).first(where: {
+            ZipOutput.le32(tail, $0) == 0x06054B50 }) else {
+            throw SignServiceError.malformed("\(path): not a ZIP container (no end of central directory)")
+        }
+        var entries = Int64(ZipOutput.le16(tail, end + 10))
+        var directorySize = Int64(ZipOutput.le32(tail, end + 12))
+        var directoryOffset = Int64(ZipOutput.le32(tail, end + 16))
+        if directoryOffset == 0xFFFFFFFF || directorySize == 0xFFFFFFFF || entries == 0xFFFF {
+            // ZIP64: the locator sits just before the end record and names the ZIP64 end record.
+            guard end >= 20, ZipOutput.le32(tail, end - 20) == 0x07064B50 else {
+                throw SignServiceError.malformed("\(path): damaged ZIP64 container (no end-of-directory locator)")
+            }
+            let record = try read(at: Int64(ZipOutput.le64(tail, end - 20 + 8) & 0x7FFF_FFFF_FFFF_FFFF), count: 56)
+            guard ZipOutput.le32(record, 0) == 0x06064B50 else { throw SignServiceError.malformed("\(path): damaged ZIP64 end record") }
+            entries = Int64(ZipOutput.le64(record, 32) & 0x7FFF_FFFF_FFFF_FFFF)
+            directorySize = Int64(ZipOutput.le64(record, 40) & 0x7FFF_FFFF_FFFF_FFFF)
+            directoryOffset = Int64(ZipOutput.le64(record, 48) & 0x7FFF_FFFF_FFFF_FFFF)
+        }
+        guard entries <= Int64(limits.maximumEntries) else { throw SignServiceError.malformed("\(path): more than \(limits.maximumEntries) entries") }
+        // Each entry's record is 46 bytes plus a name, extra field and comment of at most 64 KiB each.
+        guard directorySize <= entries * (46 + 3 * 65535) && directorySize <= 256 << 20 else {
+            throw SignServiceError.malformed("\(path): damaged ZIP container (the central directory is implausibly large)")
+        }
+        let directory = try read(at: directoryOffset, count: Int(directorySize))
+        var at = 0
+        while at + 46 <= directory.count, ZipOutput.le32(directory, at) == 0x02014B50 {
+            let host = directory[at + 5]
+            let nameLength = ZipOutput.le16(directory, at + 28)
+            let extraLength = ZipOutput.le16(directory, at + 30)
+            let commentLength = ZipOutput.le16(directory, at + 32)
+            let next: Int = at + 46 + nameLength + extraLength + commentLength
+            guard next <= directory.count else { throw SignServiceError.malformed("\(path): damaged ZIP container (central directory)") }
+            // Unix (3) and OS X (19) keep st_mode in the high half of the external attributes.
+            if host == 3 || host == 19 {
+                let attributes: Int = ZipOutput.le32(directory, at + 38)
+                let type: Int = (attributes >> 16) & 0o170000
+                if type != 0 && type != 0o100000 && type != 0o040000 {
+                    let name = String(decoding: directory[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
+                    let kinds = [0o010000: "a FIFO", 0o020000: "a character device", 0o060000: "a block device",
+                                 0o120000: "a symbolic link", 0o140000: "a socket"]
+                    throw SignServiceError.malformed("\(path): the entry \(CertificateNames.printable(name)) is \(kinds[type] ?? "a special file"), which a container must not hold")
+                }
+            }
+            at = next
+        }
+    }
+
     static func checkName(_ name: String, container: String) throws {
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
         if name.hasPrefix("/") || name.contains("\\") || name.isEmpty

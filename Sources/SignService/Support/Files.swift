@@ -67,14 +67,14 @@ public enum FileIO {
                 }
                 return
             }
-            if errno == ENOENT || errno == ENOTDIR { throw SignServiceError.io("\(dir): no such directory") }
+            if errno == ENOENT || errno == ENOTDIR { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(dir): no such directory") }
             // File systems without O_TMPFILE fall through to a named temporary file.
         }
         let temporary = "\(dir)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            if errno == ENOENT { throw SignServiceError.io("\(dir): no such directory") }
-            throw SignServiceError.io("cannot create \(path): \(errnoText())")
+            if errno == ENOENT { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(dir): no such directory") }
+            throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(errnoText())")
         }
         defer { unlink(temporary) }
         do {
@@ -82,7 +82,7 @@ public enum FileIO {
             try writeAll(bytes, to: fd, mode: exactMode ? mode : nil, path: path)
         }
         if replace {
-            guard rename(temporary, path) == 0 else { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
+            guard rename(temporary, path) == 0 else { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(errnoText())") }
         } else {
             // link(2) fails if the target exists, so nothing is ever overwritten.
             guard link(temporary, path) == 0 else { throw linkError(path) }
@@ -90,7 +90,7 @@ public enum FileIO {
     }
 
     private static func writeAll(_ bytes: [UInt8], to fd: Int32, mode: mode_t?, path: String) throws {
-        if let mode, fchmod(fd, mode) != 0 { throw SignServiceError.io("cannot create \(path): \(errnoText())") }
+        if let mode, fchmod(fd, mode) != 0 { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(errnoText())") }
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -108,7 +108,7 @@ public enum FileIO {
         if errno == EEXIST {
             return SignServiceError(code: .outputExists, reason: "\(path) already exists; it was left unchanged")
         }
-        return .io("cannot create \(path): \(errnoText())")
+        return SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(errnoText())")
     }
 
     /// Directory and last component of a path ("." for a bare name); cheaper than

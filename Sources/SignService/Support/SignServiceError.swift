@@ -24,6 +24,8 @@ public struct SignServiceError: Error, Sendable, CustomStringConvertible {
         public static let unsupportedAlgorithm = Code("unsupportedAlgorithm")
         /// An output file already exists and would be overwritten.
         public static let outputExists = Code("outputExists")
+        /// An output file cannot be created (no such directory, no permission, read-only).
+        public static let cannotCreateOutput = Code("cannotCreateOutput")
         /// Reading or writing a file failed.
         public static let ioFailure = Code("ioFailure")
         /// A signature to extend does not cover the given content.

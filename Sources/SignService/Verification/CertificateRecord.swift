@@ -13,6 +13,7 @@ final class CertificateRecord: @unchecked Sendable {
     let der: [UInt8]
     let fingerprint: [UInt8]
     let issuerName: [UInt8]
+    let subjectName: [UInt8]
     let serialNumber: [UInt8]
     let subjectKeyIdentifier: [UInt8]?
     let description: SignerDescription
@@ -23,6 +24,7 @@ final class CertificateRecord: @unchecked Sendable {
         self.der = der
         self.fingerprint = try ContentDigest.digest(der, algorithm: .sha256)
         self.issuerName = Self.encode { i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), &$0) }
+        self.subjectName = Self.encode { i2d_X509_NAME(X509_get_subject_name(certificate.pointer), &$0) }
         if let serial = X509_get0_serialNumber(certificate.pointer) {
             // The INTEGER's content octets, as they appear in an IssuerAndSerialNumber.
             let full = Self.encode { i2d_ASN1_INTEGER(UnsafeMutablePointer(mutating: serial), &$0) }
@@ -109,5 +111,58 @@ final class CertificateCache: Sendable {
 
     func record(_ certificate: Certificate) throws -> CertificateRecord {
         try record(der: certificate.derBytes[...])
+    }
+}
+
+/// The certificates one file brings (embedded, plus the configured intermediates), indexed
+/// once per file: a file with thousands of signers and thousands of certificates finds
+/// each signer's certificate and each certificate's issuer by lookup, not by scanning.
+struct CandidateCertificates {
+    let records: [CertificateRecord]
+    let certificates: [Certificate]
+    /// Stands for the whole set in cache keys (SHA-256 over the fingerprints, in order).
+    let key: Data
+    private let byIssuerAndSerial: [Data: [CertificateRecord]]
+    private let byKeyIdentifier: [Data: [CertificateRecord]]
+    private let bySubject: [Data: [CertificateRecord]]
+
+    init(_ records: [CertificateRecord]) {
+        var seen = Set<Data>()
+        let unique = records.filter { seen.insert(Data($0.fingerprint)).inserted }
+        self.records = unique
+        certificates = unique.map(\.certificate)
+        key = Data((try? ContentDigest.digest(unique.flatMap(\.fingerprint), algorithm: .sha256)) ?? [])
+        var issuerSerial: [Data: [CertificateRecord]] = [:]
+        var keyIDs: [Data: [CertificateRecord]] = [:]
+        var subjects: [Data: [CertificateRecord]] = [:]
+        for record in unique {
+            issuerSerial[Data(record.issuerName + [0] + record.serialNumber), default: []].append(record)
+            if let keyID = record.subjectKeyIdentifier { keyIDs[Data(keyID), default: []].append(record) }
+            subjects[Data(record.subjectName), default: []].append(record)
+        }
+        byIssuerAndSerial = issuerSerial
+        byKeyIdentifier = keyIDs
+        bySubject = subjects
+    }
+
+    func adding(_ more: [CertificateRecord]) -> CandidateCertificates {
+        more.isEmpty ? self : CandidateCertificates(records + more)
+    }
+
+    /// The certificates a SignerInfo's identifier names.
+    func matching(_ info: some SignerEvidence) -> [CertificateRecord] {
+        switch info.identifierKey {
+        case .issuerAndSerialNumber(let issuer, let serial)?:
+            return (byIssuerAndSerial[Data(issuer + [0] + serial)] ?? []).filter(info.identifies)
+        case .subjectKeyIdentifier(let keyID)?:
+            return (byKeyIdentifier[Data(keyID)] ?? []).filter(info.identifies)
+        case nil:
+            return records.filter(info.identifies)
+        }
+    }
+
+    /// Certificates whose subject is `record`'s issuer name.
+    func issuers(named name: [UInt8]) -> [Certificate] {
+        (bySubject[Data(name)] ?? []).map(\.certificate)
     }
 }

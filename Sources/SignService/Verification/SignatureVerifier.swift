@@ -135,7 +135,7 @@ public final class SignatureVerifier: Sendable {
         result.signer = record.description
         // The TSA's path (chain, validity now, revocation) decides trust; OpenSSL's TS
         // verifier then checks the token's signature and the timeStamping purpose.
-        let candidates = intermediates + token.certificates.compactMap { try? CertificateRecord($0, der: $0.derBytes) }
+        let candidates = CandidateCertificates(intermediates + token.certificates.compactMap { try? certificates.record($0) })
         var crls: [CertificateRevocationList] = []
         if policy.revocationFetcher != nil, let tsaRecord = try? certificates.record(tsa) {
             let fetchable = pathOutcome(for: tsaRecord, candidates: candidates, crls: [], at: policy.validationTime).fetchableCertificates
@@ -149,7 +149,7 @@ public final class SignatureVerifier: Sendable {
         if let fatal = tsaPath.outcome.fatal {
             fail(.indeterminate, fatal.subIndication, fatal.message)
         } else if case .invalid(let reason) = TimestampVerification.check(token, anchors: policy.trustAnchors,
-                                                                          untrusted: candidates.map(\.certificate)) {
+                                                                          untrusted: candidates.certificates) {
             fail(.totalFailed, .sigCryptoFailure, reason)
         }
         for problem in tsaPath.outcome.outOfBounds { fail(.indeterminate, .outOfBoundsNoPOE, problem) }
@@ -217,11 +217,12 @@ public final class SignatureVerifier: Sendable {
         guard !signers.isEmpty else {
             return .failure(file: file, content: content?.name, .formatFailure, error: "the signature contains no signer")
         }
+        let candidates = CandidateCertificates(embedded + intermediates)
         var algorithms = Set(signers.compactMap(\.digestAlgorithm))
         if content == nil { algorithms.insert(.sha256) }
         let digests = try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
-            validate($0, digests: digests, candidates: embedded + intermediates, embeddedCRLs: embeddedCRLs,
+            validate($0, digests: digests, candidates: candidates, embeddedCRLs: embeddedCRLs,
                      embeddedOCSP: embeddedOCSP, eContentType: eContentType)
         }
         var report = ValidationReport(file: file, content: content?.name, signatures: signatures)
@@ -254,7 +255,7 @@ public final class SignatureVerifier: Sendable {
     }
 
     private func validate(_ info: some SignerEvidence, digests: [DigestAlgorithm: [UInt8]],
-                          candidates: [CertificateRecord], embeddedCRLs: [CertificateRevocationList],
+                          candidates: CandidateCertificates, embeddedCRLs: [CertificateRevocationList],
                           embeddedOCSP: [[UInt8]], eContentType: [UInt8]) -> SignatureValidation {
         var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil,
                                          signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithmName,
@@ -270,7 +271,7 @@ public final class SignatureVerifier: Sendable {
 
         // Several certificates may match the SignerIdentifier (same issuer and serial, or the
         // same key identifier): the one the signing-certificate attribute names is the signer's.
-        let matching = candidates.filter(info.identifies)
+        let matching = candidates.matching(info)
         guard let record = matching.first(where: { info.signingCertificateMatches($0) == true }) ?? matching.first else {
             fail(.indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature and was not supplied")
             return result
@@ -336,7 +337,7 @@ public final class SignatureVerifier: Sendable {
         var timestamps: [TimestampToken] = []
         for token in info.signatureTimestampTokens {
             switch TimestampVerification.check(token: token, covering: info.signatureValue, anchors: policy.trustAnchors,
-                                               untrusted: candidates.map(\.certificate)) {
+                                               untrusted: candidates.certificates) {
             case .valid(let verified):
                 timestamps.append(verified)
             case .invalid(let reason):
@@ -346,15 +347,16 @@ public final class SignatureVerifier: Sendable {
         timestamps.sort { $0.time < $1.time }
         let tsaCertificates = timestamps.compactMap(\.tsaCertificate).filter { !$0.isSelfIssued }
 
+        // The path as the file alone builds it: whose revocation data counts, and may be fetched.
+        let offlinePath = pathOutcome(for: record, candidates: candidates, crls: embeddedCRLs, at: policy.validationTime)
         var crls = embeddedCRLs
         if policy.revocationFetcher != nil {
             // Only certificates of paths that reach a trust anchor (the signer's, the TSAs')
             // get their CRL addresses called: each once, in path order.
-            var fetchable = pathOutcome(for: record, candidates: candidates, crls: embeddedCRLs, at: policy.validationTime)
-                .fetchableCertificates
+            var fetchable = offlinePath.fetchableCertificates
             for token in timestamps {
                 guard let tsa = token.tsaCertificate, let tsaRecord = try? certificates.record(tsa) else { continue }
-                let tokenCandidates = candidates + token.certificates.compactMap { try? certificates.record($0) }
+                let tokenCandidates = candidates.adding(token.certificates.compactMap { try? certificates.record($0) })
                 fetchable += pathOutcome(for: tsaRecord, candidates: tokenCandidates, crls: embeddedCRLs, at: policy.validationTime)
                     .fetchableCertificates
             }
@@ -365,12 +367,12 @@ public final class SignatureVerifier: Sendable {
         // Answers from the OCSP responses the signature carries, per certificate they cover.
         var embeddedAnswers: [Certificate: OCSPClient.Answer] = [:]
         if !embeddedOCSP.isEmpty {
-            for certificate in [record.certificate] + candidates.map(\.certificate) + tsaCertificates where !certificate.isSelfIssued {
+            for certificate in [record.certificate] + offlinePath.chain + tsaCertificates where !certificate.isSelfIssued {
                 guard embeddedAnswers[certificate] == nil, let issuer = issuer(of: certificate, candidates: candidates) else { continue }
                 // Co-signatures each bring their own: the newest answer speaks.
                 for response in embeddedOCSP {
                     if let answer = try? OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: policy.trustAnchors,
-                                                          untrusted: candidates.map(\.certificate), source: "embedded OCSP response"),
+                                                          untrusted: candidates.certificates, source: "embedded OCSP response"),
                        answer.thisUpdate > embeddedAnswers[certificate]?.thisUpdate ?? .distantPast {
                         embeddedAnswers[certificate] = answer
                     }
@@ -381,7 +383,7 @@ public final class SignatureVerifier: Sendable {
         // proof: a revoked TSA key could have dated anything.
         var proof: TimestampToken?
         for token in timestamps {
-            let tokenCandidates = candidates + token.certificates.compactMap { try? CertificateRecord($0, der: $0.derBytes) }
+            let tokenCandidates = candidates.adding(token.certificates.compactMap { try? certificates.record($0) })
             if let tsa = token.tsaCertificate,
                let revoked = timestampAuthorityPath(tsa, candidates: tokenCandidates, crls: crls, embeddedAnswers: embeddedAnswers)?.revocations.first {
                 result.warnings.append("the certificate of \(token.tsa) was revoked\(revoked.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""); its timestamp is not used as proof of existence")
@@ -418,7 +420,7 @@ public final class SignatureVerifier: Sendable {
             embeddedCRLs.contains { $0.isFromIssuer(of: certificate) } || embeddedAnswers[certificate] != nil
         }
         if isCAdES && proof != nil && embedsRevocationData(for: record.certificate)
-            && candidates.map(\.certificate).filter({ !$0.isSelfIssued && $0.isCA }).allSatisfy(embedsRevocationData) {
+            && offlinePath.chain.filter({ !$0.isSelfIssued && $0.isCA }).allSatisfy(embedsRevocationData) {
             result.level = .baselineLT
         }
 
@@ -483,7 +485,7 @@ public final class SignatureVerifier: Sendable {
     /// Where no CRL decided a certificate's status: an OCSP response the signature carries,
     /// else (online) the certificate's OCSP responder. Returns the revocations found and a
     /// note for every certificate whose status stays unknown.
-    private func resolveUncheckedRevocation(_ outcome: CertificatePathValidator.Outcome, candidates: [CertificateRecord],
+    private func resolveUncheckedRevocation(_ outcome: CertificatePathValidator.Outcome, candidates: CandidateCertificates,
                                             embeddedAnswers: [Certificate: OCSPClient.Answer])
         -> (revocations: [(depth: Int, subject: String, date: Date?)], warnings: [String]) {
         var revocations: [(depth: Int, subject: String, date: Date?)] = []
@@ -519,10 +521,10 @@ public final class SignatureVerifier: Sendable {
 
     /// A TSA certificate's path: its outcome, with revocations found by CRL, by an OCSP
     /// answer the signature carries or (online) by the TSA certificate's responder.
-    private func timestampAuthorityPath(_ tsa: Certificate, candidates: [CertificateRecord], crls: [CertificateRevocationList],
+    private func timestampAuthorityPath(_ tsa: Certificate, candidates: CandidateCertificates, crls: [CertificateRevocationList],
                                         embeddedAnswers: [Certificate: OCSPClient.Answer])
         -> (outcome: CertificatePathValidator.Outcome, revocations: [(depth: Int, subject: String, date: Date?)], warnings: [String])? {
-        guard let record = try? CertificateRecord(tsa, der: tsa.derBytes) else { return nil }
+        guard let record = try? certificates.record(tsa) else { return nil }
         let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
         let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)
         return (outcome, outcome.revocations + resolved.revocations, resolved.warnings)
@@ -532,13 +534,14 @@ public final class SignatureVerifier: Sendable {
     static let revocationFreshnessGrace: TimeInterval = 3600
 
     /// The certificate that issued `certificate`, among the candidates and trust anchors.
-    private func issuer(of certificate: Certificate, candidates: [CertificateRecord]) -> Certificate? {
-        (candidates.map(\.certificate) + policy.trustAnchors).first { $0.issued(certificate) }
+    private func issuer(of certificate: Certificate, candidates: CandidateCertificates) -> Certificate? {
+        let name = (try? certificates.record(certificate))?.issuerName ?? []
+        return (candidates.issuers(named: name) + policy.trustAnchors).first { $0.issued(certificate) }
     }
 
     /// A certificate's status from the OCSP responder it names (once per run); nil when it
     /// names none or its issuer is not at hand.
-    private func ocspStatus(of certificate: Certificate, candidates: [CertificateRecord]) -> Result<OCSPClient.Status, SignServiceError>? {
+    private func ocspStatus(of certificate: Certificate, candidates: CandidateCertificates) -> Result<OCSPClient.Status, SignServiceError>? {
         guard let fetcher = policy.revocationFetcher, let url = certificate.ocspResponders.first,
               let issuer = issuer(of: certificate, candidates: candidates) else { return nil }
         return ocspCache.value(for: Data(certificate.derBytes)) {
@@ -554,14 +557,14 @@ public final class SignatureVerifier: Sendable {
     }
 
     /// Path validation, once per signer certificate and set of candidate intermediates.
-    private func pathOutcome(for record: CertificateRecord, candidates: [CertificateRecord],
+    private func pathOutcome(for record: CertificateRecord, candidates: CandidateCertificates,
                              crls: [CertificateRevocationList], at time: Date) -> CertificatePathValidator.Outcome {
         var key = Data(record.fingerprint)
-        for candidate in candidates { key.append(contentsOf: candidate.fingerprint) }
+        key.append(candidates.key)
         for crl in crls { withUnsafeBytes(of: ObjectIdentifier(crl)) { key.append(contentsOf: $0) } }
         withUnsafeBytes(of: time.timeIntervalSince1970) { key.append(contentsOf: $0) }
         if let cached = pathCache.withLock({ $0[key] }) { return cached }
-        let outcome = paths.validate(record.certificate, untrusted: candidates.map(\.certificate), at: time, extraCRLs: crls)
+        let outcome = paths.validate(record.certificate, untrusted: candidates.certificates, at: time, extraCRLs: crls)
         pathCache.withLock { $0[key] = outcome }
         return outcome
     }

@@ -25,6 +25,8 @@ protocol SignerEvidence {
     /// The signatureAlgorithm field's OID (contents octets).
     var signatureAlgorithmOID: [UInt8] { get }
     func identifies(_ record: CertificateRecord) -> Bool
+    /// The SignerIdentifier as lookup keys, when known without asking OpenSSL.
+    var identifierKey: ParsedSignerInfo.Identifier? { get }
     func verifySignature(with record: CertificateRecord) -> Bool
 }
 
