@@ -170,4 +170,73 @@ struct HostileReviewTests {
         #expect(offline.status == 0)
         #expect(offline.stdout.contains("revocation was not checked"), "\(offline.stdout)")
     }
+
+    // MARK: Smaller wrong answers
+
+    @Test("ASiC-E entries marked FIFO, device, socket or symbolic link in the central directory are refused",
+          arguments: [(0o010644, "a FIFO"), (0o020644, "a character device"), (0o140644, "a socket"), (0o120777, "a symbolic link")])
+    func specialFilesInContainer(mode: Int, kind: String) throws {
+        let signer = try pki.issue("asic", subject: "/CN=Container Signer")
+        #expect(try sign(signer, ["--asic", "decision.asice"]).status == 0)
+        try work.write("special.py", """
+            import zipfile
+            src = zipfile.ZipFile('decision.asice')
+            out = zipfile.ZipFile('special.asice', 'w')
+            for info in src.infolist():
+                out.writestr(info, src.read(info.filename))
+            entry = zipfile.ZipInfo('payment-order')
+            entry.create_system = 3
+            entry.external_attr = \(mode) << 16
+            out.writestr(entry, b'')
+            out.close()
+            """)
+        #expect(try Shell.run("python3", ["special.py"], in: work.url).status == 0)
+        let result = try Shell.signtool(["verify", "--trust", pki.root, "special.asice"], in: work.url)
+        #expect(result.status == 65, "\(result.stdout)")
+        #expect(result.stderr.contains("payment-order is \(kind)"), "\(result.stderr)")
+    }
+
+    @Test("an output that cannot be created exits 73, as documented, and leaves nothing behind")
+    func unwritableOutput() throws {
+        let signer = try pki.issue("out", subject: "/CN=Output Signer")
+        for target in ["no-such-directory/decision.p7s", "decision.txt/decision.p7s"] {
+            let result = try sign(signer, ["--out", target])
+            #expect(result.status == 73, "\(target): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("cannot create"), "\(result.stderr)")
+        }
+        let asic = try sign(signer, ["--asic", "no-such-directory/decision.asice"])
+        #expect(asic.status == 73, "\(asic.stderr)")
+    }
+
+    @Test("a 1 GiB file that is neither DER nor PEM, or whose DER header lies about its size, is refused without being read")
+    func peekBeforeReading() throws {
+        // Sparse files: 1 GiB on paper, nothing on disk.
+        let garbage = work.path("garbage.p7s"), lying = work.path("lying.p7s")
+        _ = FileManager.default.createFile(atPath: garbage, contents: Data("not a signature".utf8))
+        _ = FileManager.default.createFile(atPath: lying, contents: Data([0x30, 0x82, 0x01, 0x00]))
+        for path in [garbage, lying] { #expect(truncate(path, 1 << 30) == 0) }
+        for (name, words) in [("garbage.p7s", "neither DER nor PEM"), ("lying.p7s", "bytes after its end")] {
+            let started = Date()
+            let result = try Shell.signtool(["verify", "--trust", pki.root, "--content", "decision.txt", name], in: work.url)
+            #expect(result.status == 65, "\(name): \(result.stderr)")
+            #expect(result.stderr.contains(words), "\(name): \(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+
+    @Test("every file in the data directory is 0600, the register's WAL files too")
+    func dataDirectoryModes() throws {
+        let ca = try TestAuthority()
+        _ = try ca.issue("someone")
+        var modes: [String: Int] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: ca.data)
+        while let name = enumerator?.nextObject() as? String {
+            let path = ca.data + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            modes[name] = Int(info.st_mode & 0o777)
+        }
+        #expect(modes.keys.contains("authority.sqlite"))
+        for (name, mode) in modes { #expect(mode == 0o600, "\(name) is \(String(mode, radix: 8))") }
+    }
 }

@@ -54,6 +54,11 @@ public struct AuthorityDatabase: Sendable {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // SQLite gives its -wal and -shm files the mode of the database file: create that one
+        // 0600 (the register names every official), and tighten a register made before.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        for file in [path, path + "-wal", path + "-shm"] where FileIO.exists(file) { _ = chmod(file, 0o600) }
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(writer)

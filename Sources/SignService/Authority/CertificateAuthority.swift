@@ -155,7 +155,7 @@ public final class CertificateAuthority: Sendable {
 
         func write(_ key: PrivateKey, _ certificate: Certificate, _ name: String) throws {
             try FileIO.writeAtomically(try key.pkcs8PEM(passphrase: passphrase), to: staging + "/\(name).key", mode: 0o600, exactMode: true)
-            try FileIO.writeAtomically(try certificate.pemBytes(), to: staging + "/\(name).pem", mode: 0o644)
+            try FileIO.writeAtomically(try certificate.pemBytes(), to: staging + "/\(name).pem", mode: 0o600, exactMode: true)
         }
         func record(_ certificate: Certificate, issuer: String, profile: CertificateProfile) throws {
             try database.insert(IssuedCertificate(
@@ -188,7 +188,7 @@ public final class CertificateAuthority: Sendable {
             try record(certificate, issuer: "issuing", profile: profile)
         }
         let encoded = try JSONEncoder.pretty.encode(configuration)
-        try FileIO.writeAtomically(Array(encoded) + [0x0A], to: staging + "/authority.json", mode: 0o600)
+        try FileIO.writeAtomically(Array(encoded) + [0x0A], to: staging + "/authority.json", mode: 0o600, exactMode: true)
 
         if FileIO.exists(directory) { rmdir(directory) }
         guard rename(staging, directory) == 0 else {

@@ -129,6 +129,51 @@ public enum FileIO {
         return (fd, Int64(info.st_size))
     }
 
+    /// The first `count` bytes of a regular file (fewer if it is shorter), and its size.
+    static func peek(_ path: String, count: Int) throws -> (bytes: [UInt8], size: Int64) {
+        let (fd, size) = try openForReading(path)
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, count) }
+        guard n >= 0 else { throw SignServiceError.io("\(path): read failed: \(errnoText())") }
+        return (Array(bytes.prefix(n)), size)
+    }
+
+    /// Refuses, from its first bytes, a file that cannot be a DER or PEM structure, or whose
+    /// DER header announces another size than the file has: nothing is read whole before.
+    static func checkLooksLikeDERorPEM(_ path: String, what: String) throws {
+        let (head, size) = try peek(path, count: 64)
+        guard !head.isEmpty else { throw SignServiceError.malformed("\(path): empty file, expected \(what)") }
+        let text = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        if text.starts(with: Array("-----BEGIN".utf8)) || head.starts(with: [0xEF, 0xBB, 0xBF, 0x2D]) { return }
+        guard head[0] == 0x30, head.count >= 2 else {
+            throw SignServiceError.malformed("\(path): not \(what) (neither DER nor PEM)")
+        }
+        let first = Int(head[1])
+        if first == 0x80 { return }   // BER, indefinite length: OpenSSL's parser decides
+        var length: Int64
+        var header = 2
+        if first < 0x80 {
+            length = Int64(first)
+        } else {
+            let count = first & 0x7F
+            guard count <= 8, head.count >= 2 + count else { throw SignServiceError.malformed("\(path): not \(what) (malformed DER length)") }
+            length = 0
+            for index in 0..<count {
+                guard length < Int64.max >> 8 else { throw SignServiceError.malformed("\(path): not \(what) (malformed DER length)") }
+                length = length << 8 | Int64(head[2 + index])
+            }
+            header += count
+        }
+        let announced = Int64(header) + length
+        if announced > size {
+            throw SignServiceError.malformed("\(path): not \(what): truncated (its DER header announces \(announced) bytes, the file has \(size))")
+        }
+        if announced < size {
+            throw SignServiceError.malformed("\(path): not \(what): \(size - announced) bytes after its end")
+        }
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -64,6 +64,7 @@ public final class SignatureVerifier: Sendable {
     /// Validates the signature file at `path`. Input problems (missing, unreadable or
     /// malformed files) are thrown so the caller can report them as such.
     public func verify(signatureAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
+        try FileIO.checkLooksLikeDERorPEM(path, what: "a CMS signature")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         var enveloping = false
         var report = try verify(bytes, name: path) { detached in
@@ -99,6 +100,7 @@ public final class SignatureVerifier: Sendable {
     /// and the TSA's certificate must chain to a trust anchor, with the timeStamping
     /// purpose, unrevoked.
     public func verify(timestampAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
+        try FileIO.checkLooksLikeDERorPEM(path, what: "an RFC 3161 timestamp")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         let token = try TimestampToken(der: bytes, source: path)
         guard let content = contentPath ?? (path.count > 4 ? String(path.dropLast(4)) : nil) else {
