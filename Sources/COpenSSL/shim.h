@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 #include <openssl/ocsp.h>

@@ -4,16 +4,22 @@ import Synchronization
 
 /// Who may use the TSA: the clients registered with `signtool client add` (by the SHA-256
 /// of their bearer token, read from the CA's register at most once a second, so a revoked
-/// client is refused within a second) and, if given, the service's own token file.
+/// client is refused within a second). The service's own token is the client "service",
+/// revocable and rotatable like any other. A row whose MAC does not verify under the
+/// register key (written without the CA passphrase) authenticates nobody.
 public final class ClientAuthentication: Sendable {
     private let database: AuthorityDatabase
-    private let serviceToken: [UInt8]?
+    private let key: RegisterKey
     private let snapshot = Mutex<(loaded: ContinuousClock.Instant, tokens: [Data: String])?>(nil)
+    /// Names of register rows refused for a bad MAC, reported once each.
+    private let reportedForgeries = Mutex<Set<String>>([])
+    private let onForgery: @Sendable (String) -> Void
     static let refreshInterval = Duration.seconds(1)
 
-    public init(database: AuthorityDatabase, serviceToken: String?) {
+    public init(database: AuthorityDatabase, key: RegisterKey, onForgery: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
-        self.serviceToken = serviceToken.map { Array($0.utf8) }
+        self.key = key
+        self.onForgery = onForgery
     }
 
     /// The client's name for an `Authorization` header value, or nil.
@@ -21,7 +27,6 @@ public final class ClientAuthentication: Sendable {
         guard let header, header.hasPrefix("Bearer ") else { return nil }
         let token = Array(header.utf8.dropFirst(7))
         guard !token.isEmpty else { return nil }
-        if let serviceToken, Self.constantTimeEqual(token, serviceToken) { return "service" }
         // A lookup by hash: what an attacker controls is the preimage, so timing tells nothing.
         guard let hash = try? ContentDigest.digest(token, algorithm: .sha256) else { return nil }
         return tokens()[Data(hash)]
@@ -31,7 +36,9 @@ public final class ClientAuthentication: Sendable {
         let now = ContinuousClock.now
         if let current = snapshot.withLock({ $0 }), now - current.loaded < Self.refreshInterval { return current.tokens }
         // A register that cannot be read keeps the last list rather than locking everyone out.
-        let fresh = (try? database.activeClientTokens()) ?? snapshot.withLock { $0?.tokens } ?? [:]
+        let read = try? database.activeClientTokens(key: key)
+        for name in read?.forged ?? [] where reportedForgeries.withLock({ $0.insert(name).inserted }) { onForgery(name) }
+        let fresh = read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]
         snapshot.withLock { $0 = (now, fresh) }
         return fresh
     }

@@ -37,7 +37,9 @@ public struct TrustServiceRoutes: Sendable {
         ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
                                  issuer: authority.issuing, database: authority.database)
         crls = CRLCache(authority: authority, passphrase: passphrase)
-        clients = openTSA ? nil : ClientAuthentication(database: authority.database, serviceToken: tsaToken)
+        let key = try authority.registerKey(passphrase: passphrase)
+        if let tsaToken, !openTSA { try authority.registerServiceClient(token: tsaToken, key: key) }
+        clients = openTSA ? nil : ClientAuthentication(database: authority.database, key: key)
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {

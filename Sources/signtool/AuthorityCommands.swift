@@ -333,7 +333,8 @@ struct Cert: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let authority = try data.openAuthority()
-                let record = try authority.revoke(serial: serial, reason: RevocationReason(rawValue: reason)!)
+                let record = try authority.revoke(serial: serial, reason: RevocationReason(rawValue: reason)!,
+                                                  passphrase: try data.caPassphrase())
                 note("revoked \(record.serial) (\(record.subject)), reason \(reason)")
             }
         }

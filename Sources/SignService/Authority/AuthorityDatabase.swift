@@ -41,6 +41,15 @@ public struct ServiceClient: Codable, Sendable, FetchableRecord, PersistableReco
     public var tokenHash: Data
     public var createdAt: Date
     public var revokedAt: Date?
+    /// HMAC-SHA256 over the row under the register key (``RegisterKey``): a row written
+    /// behind the CA's back (no passphrase) does not authenticate anyone.
+    public var mac: Data?
+
+    func expectedMAC(_ key: RegisterKey) -> Data {
+        var message = Array("client\u{0}\(name)\u{0}".utf8) + Array(tokenHash)
+        message += Array("\u{0}\(Int64(createdAt.timeIntervalSince1970.rounded()))\u{0}\(revokedAt.map { String(Int64($0.timeIntervalSince1970.rounded())) } ?? "-")".utf8)
+        return Data(key.authenticate(message))
+    }
 }
 
 /// The CA's register in SQLite (WAL): issued and revoked certificates, CRLs, and the
@@ -105,18 +114,41 @@ public struct AuthorityDatabase: Sendable {
                 t.column("revokedAt", .datetime)
             }
         }
+        migrator.registerMigration("v3: client register MACs") { db in
+            try db.alter(table: "client") { t in t.add(column: "mac", .blob) }
+        }
         return migrator
     }
 
     // MARK: Service clients
 
     /// Registers a client; a name already taken (even by a revoked client) is refused.
-    public func addClient(name: String, tokenHash: [UInt8], at date: Date = Date()) throws {
+    public func addClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date = Date()) throws {
+        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         try write { db in
             if try ServiceClient.fetchOne(db, key: name) != nil {
                 throw SignServiceError(code: .outputExists, reason: "a client named \"\(name)\" already exists")
             }
-            try ServiceClient(name: name, tokenHash: Data(tokenHash), createdAt: date, revokedAt: nil).insert(db)
+            var client = ServiceClient(name: name, tokenHash: Data(tokenHash), createdAt: date, revokedAt: nil)
+            client.mac = client.expectedMAC(key)
+            try client.insert(db)
+        }
+    }
+
+    /// Gives an active client a new token; the old one is refused from the next refresh on.
+    public func rotateClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date = Date()) throws {
+        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        try write { db in
+            guard var client = try ServiceClient.fetchOne(db, key: name) else {
+                throw SignServiceError(code: .fileNotFound, reason: "no client named \"\(name)\"")
+            }
+            guard client.revokedAt == nil else {
+                throw SignServiceError(code: .outputExists, reason: "client \"\(name)\" is revoked; a revocation is final (add a client under a new name)")
+            }
+            client.tokenHash = Data(tokenHash)
+            client.createdAt = date
+            client.mac = client.expectedMAC(key)
+            try client.update(db)
         }
     }
 
@@ -125,7 +157,8 @@ public struct AuthorityDatabase: Sendable {
     }
 
     /// Revokes a client's token; it is refused from the service's next refresh on.
-    public func revokeClient(name: String, at date: Date = Date()) throws {
+    public func revokeClient(name: String, key: RegisterKey, at date: Date = Date()) throws {
+        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         try write { db in
             guard var client = try ServiceClient.fetchOne(db, key: name) else {
                 throw SignServiceError(code: .fileNotFound, reason: "no client named \"\(name)\"")
@@ -134,15 +167,26 @@ public struct AuthorityDatabase: Sendable {
                 throw SignServiceError(code: .outputExists, reason: "client \"\(name)\" is already revoked")
             }
             client.revokedAt = date
+            client.mac = client.expectedMAC(key)
             try client.update(db)
         }
     }
 
-    /// Token hash to client name, for the clients not revoked.
-    public func activeClientTokens() throws -> [Data: String] {
+    /// Token hash to client name, for the clients not revoked whose row carries a valid
+    /// MAC; `forged` lists the names of rows that do not (written without the passphrase).
+    public func activeClientTokens(key: RegisterKey) throws -> (tokens: [Data: String], forged: [String]) {
         try read { db in
             let active = try ServiceClient.filter(Column("revokedAt") == nil).fetchAll(db)
-            return Dictionary(active.map { ($0.tokenHash, $0.name) }, uniquingKeysWith: { first, _ in first })
+            var tokens: [Data: String] = [:]
+            var forged: [String] = []
+            for client in active {
+                guard let mac = client.mac, RegisterKey.constantTimeEqual(Array(mac), Array(client.expectedMAC(key))) else {
+                    forged.append(client.name)
+                    continue
+                }
+                tokens[client.tokenHash] = client.name
+            }
+            return (tokens, forged)
         }
     }
 

@@ -103,6 +103,23 @@ public final class CertificateAuthority: Sendable {
         _ = try key("ca/issuing", passphrase: passphrase)
     }
 
+    /// The name under which the service's own TSA token (DATA/service/tsa-token) is a client.
+    public static let serviceClientName = "service"
+
+    /// Registers the service's own token as client "service" the first time the service
+    /// starts; afterwards that client is revoked and rotated like any other.
+    public func registerServiceClient(token: String, key: RegisterKey) throws {
+        guard try database.clients().first(where: { $0.name == Self.serviceClientName }) == nil else { return }
+        try database.addClient(name: Self.serviceClientName, tokenHash: try ContentDigest.digest(Array(token.utf8), algorithm: .sha256),
+                               key: key)
+    }
+
+    /// The key that authenticates the register's client rows, derived from the issuing CA
+    /// key: only whoever holds the CA passphrase can add, rotate or revoke a client.
+    public func registerKey(passphrase: Passphrase?) throws -> RegisterKey {
+        try RegisterKey(deriving: try key("ca/issuing", passphrase: passphrase))
+    }
+
     // MARK: Creating
 
     /// Options for ``create(directory:subject:algorithm:publicURL:policyOID:passphrase:)``.
@@ -367,8 +384,10 @@ public final class CertificateAuthority: Sendable {
 
     /// Records a revocation; OCSP answers it at once, CRLs from the next one made.
     @discardableResult
-    public func revoke(serial: String, reason: RevocationReason, at date: Date = Date()) throws -> IssuedCertificate {
-        try database.revoke(serial: serial, reason: reason, at: Date(timeIntervalSince1970: floor(date.timeIntervalSince1970)))
+    public func revoke(serial: String, reason: RevocationReason, passphrase: Passphrase?, at date: Date = Date()) throws -> IssuedCertificate {
+        // Changing the register is the CA's act: whoever cannot unlock its key may not.
+        try checkPassphrase(passphrase)
+        return try database.revoke(serial: serial, reason: reason, at: Date(timeIntervalSince1970: floor(date.timeIntervalSince1970)))
     }
 
     // MARK: CRLs

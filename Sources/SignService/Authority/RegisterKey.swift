@@ -1,0 +1,33 @@
+internal import COpenSSL
+import Foundation
+
+/// An HMAC-SHA256 key over the CA register's rows, derived from the issuing CA's private
+/// key (HMAC-SHA256 keyed by the key's DER, over a fixed label): it exists only where the
+/// CA passphrase was given, and is never stored.
+public struct RegisterKey: Sendable {
+    private let bytes: [UInt8]
+
+    init(deriving key: PrivateKey) throws {
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_PrivateKey(key.pointer, &out)
+        guard length > 0, let out else { throw SignServiceError.openSSL("cannot derive the register key") }
+        let secret = Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        OPENSSL_cleanse(out, Int(length))
+        shim_OPENSSL_free(out)
+        bytes = Self.hmac(key: secret, Array("signtool CA register key v1".utf8))
+    }
+
+    func authenticate(_ message: [UInt8]) -> [UInt8] { Self.hmac(key: bytes, message) }
+
+    static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        _ = HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length)
+        return Array(digest.prefix(Int(length)))
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return CRYPTO_memcmp(a, b, a.count) == 0
+    }
+}
