@@ -80,11 +80,17 @@ public struct TrustServiceRoutes: Sendable {
         guard contentType == type else {
             throw HTTPError(.unsupportedMediaType, message: "send Content-Type: \(type)")
         }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumRequestSize {
+            throw HTTPError(.contentTooLarge, message: "requests are limited to \(maximumRequestSize) bytes")
+        }
         do {
             let buffer = try await request.body.collect(upTo: maximumRequestSize)
             return Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
             throw HTTPError(.contentTooLarge, message: "requests are limited to \(maximumRequestSize) bytes")
+        } catch {
+            // The client went away or the connection was cut for slowness: nobody reads the answer.
+            throw HTTPError(.badRequest, message: "the request body did not arrive whole")
         }
     }
 

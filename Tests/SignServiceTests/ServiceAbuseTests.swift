@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+
+/// What a hostile review of `signtool serve` found: each test runs the attack against a real
+/// server and checks that it holds. Slow and idle clients (20,600 of them exhausted the
+/// server's descriptors).
+@Suite("signtool serve under abuse")
+struct ServiceAbuseTests {
+    func token(_ ca: TestAuthority) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: ca.data + "/service/tsa-token")), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func curl(_ arguments: [String], in ca: TestAuthority) throws -> CommandResult {
+        try Shell.run("curl", ["-sS", "--max-time", "10"] + arguments, in: ca.work.url)
+    }
+
+    /// The status curl got, with the response headers (names lowercased) kept in `headers`.
+    func request(_ arguments: [String], _ url: String, in ca: TestAuthority) throws -> (status: String, headers: [String: String]) {
+        let file = "headers-\(UUID().uuidString)"
+        let result = try curl(["-o", "/dev/null", "-D", file, "-w", "%{http_code}"] + arguments + [url], in: ca)
+        var headers: [String: String] = [:]
+        for line in String(decoding: (try? ca.work.read(file)) ?? [], as: UTF8.self).split(separator: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (result.stdout, headers)
+    }
+
+    /// Waits until `condition` holds or `seconds` pass.
+    func eventually(_ seconds: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return true
+    }
+
+    // MARK: 1. Slow and idle connections
+
+    @Test("a silent client, half a request line, half the headers or half a body is cut off after --read-timeout, even trickling; an idle kept-alive connection after --idle-timeout")
+    func slowClientsAreCutOff() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca, extra: ["--read-timeout", "1", "--idle-timeout", "2.5"])
+        let silent = try RawConnection(port: server.port)
+        let halfLine = try RawConnection(port: server.port)
+        halfLine.put("GET /heal")
+        let halfHeaders = try RawConnection(port: server.port)
+        halfHeaders.put("GET /healthz HTTP/1.1\r\nHost: test\r\n")
+        let halfBody = try RawConnection(port: server.port)
+        halfBody.put("POST /ocsp HTTP/1.1\r\nHost: test\r\nContent-Type: application/ocsp-request\r\nContent-Length: 100\r\n\r\n0123456789")
+        let kept = try RawConnection(port: server.port)
+        kept.put("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        // Bytes keep coming, but the request is not whole after a second: progress does not buy time.
+        let trickleHead = try RawConnection(port: server.port)
+        let trickleBody = try RawConnection(port: server.port)
+        trickleBody.put("POST /ocsp HTTP/1.1\r\nHost: test\r\nContent-Type: application/ocsp-request\r\nContent-Length: 1000\r\n\r\n")
+        let started = Date()
+        for byte in "GET /healthz HTTP/1.1\r\nHost: test\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n".utf8 {
+            if Date().timeIntervalSince(started) > 4 || (trickleHead.isClosed && trickleBody.isClosed) { break }
+            trickleHead.put(String(UnicodeScalar(byte)))
+            trickleBody.put("x")
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        for (name, connection) in [("silent", silent), ("half line", halfLine), ("half headers", halfHeaders),
+                                   ("half body", halfBody), ("trickled headers", trickleHead), ("trickled body", trickleBody)] {
+            let (bytes, closed) = connection.readUntilClosed(timeout: 10)
+            let elapsed = connection.closedAfter ?? -1
+            #expect(closed && elapsed > 0.8 && elapsed < 3.5, "\(name): closed \(closed) after \(elapsed) s")
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("200 OK"), "\(name) was answered")
+        }
+        let (answer, closed) = kept.readUntilClosed(timeout: 10)
+        let elapsed = kept.closedAfter ?? -1
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
+        #expect(closed && elapsed > 2.3 && elapsed < 5, "kept-alive connection: closed \(closed) after \(elapsed) s")
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", server.url + "/healthz"], in: ca).stdout == "200")
+    }
+
+    @Test("more slow clients than --max-connections: the longest-waiting are closed with a warning, /healthz answers, the rest are still served")
+    func connectionLimitSheds() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca, extra: ["--max-connections", "8", "--read-timeout", "60"],
+                                    logPath: ca.work.path("serve.log"))
+        var connections: [RawConnection] = []
+        for _ in 0..<40 {
+            let connection = try RawConnection(port: server.port)
+            connection.put("GET /heal")
+            connections.append(connection)
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let started = Date()
+        let health = try curl(["-o", "/dev/null", "-w", "%{http_code}", server.url + "/healthz"], in: ca)
+        #expect(health.stdout == "200" && Date().timeIntervalSince(started) < 3, "\(health.stdout) \(health.stderr)")
+        // 40 clients and /healthz on 8 places: the 33 that waited longest were closed.
+        #expect(eventually { connections.prefix(33).allSatisfy(\.isClosed) },
+                "still open: \(connections.prefix(33).enumerated().filter { !$0.element.isClosed }.map(\.offset))")
+        #expect(connections.suffix(5).allSatisfy { !$0.isClosed })
+        let last = connections[39]
+        last.put("thz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        let (answer, _) = last.readUntilClosed(timeout: 5)
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
+        #expect(eventually { server.log.contains("shedding connections") && server.log.contains("at the limit of 8 connections") },
+                "\(server.log)")
+    }
+
+    @Test("with 128 open files, 300 slow clients neither exhaust the descriptors nor stop /healthz",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit")))
+    func descriptorsAreNotExhausted() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca, launcher: ["/usr/bin/prlimit", "--nofile=128:128", "--"],
+                                    logPath: ca.work.path("serve.log"))
+        #expect(eventually { server.log.contains("the open-file limit is 128, so at most 64 connections") }, "\(server.log)")
+        var connections: [RawConnection] = []
+        for _ in 0..<300 {
+            let connection = try RawConnection(port: server.port)
+            connection.put("POST /tsa HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\n\r\nabc")
+            connections.append(connection)
+        }
+        let health = try curl(["-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", server.url + "/healthz"], in: ca)
+        #expect(health.stdout == "200", "\(health.stdout) \(health.stderr)")
+        #expect(eventually { connections.filter { !$0.isClosed }.count <= 64 })
+        #expect(server.log.contains("shedding connections"))
+    }
+}
+
+/// A raw TCP connection to the server, for clients curl cannot play: silent, half-sent, trickling.
+final class RawConnection {
+    private let descriptor: Int32
+    private let opened = Date()
+    private var closedAt: Date?
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw TestFailure("connect: errno \(errno)")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Seconds from opening until the server closed the connection, once it has.
+    var closedAfter: TimeInterval? { closedAt.map { $0.timeIntervalSince(opened) } }
+
+    func put(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Whether the server has closed the connection (what it sent before is dropped).
+    var isClosed: Bool { readUntilClosed(timeout: 0).closed }
+
+    /// What the server sends until it closes the connection or `timeout` passes.
+    func readUntilClosed(timeout: TimeInterval) -> (bytes: [UInt8], closed: Bool) {
+        if closedAt != nil { return ([], true) }
+        let deadline = Date().addingTimeInterval(timeout)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let wait = max(0, Int32(deadline.timeIntervalSinceNow * 1000))
+            let ready = poll(&poller, 1, wait)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return (bytes, false) }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0 {
+                bytes += buffer[0..<count]
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                closedAt = Date()
+                return (bytes, true)
+            }
+        }
+    }
+}
