@@ -40,39 +40,55 @@ public struct TrustServiceRoutes: Sendable {
         clients = openTSA ? nil : ClientAuthentication(database: authority.database, serviceToken: tsaToken)
     }
 
-    public func add<Context: RequestContext>(to router: Router<Context>) {
-        router.get("healthz") { _, _ in Self.response(Array("ok\n".utf8), type: "text/plain; charset=utf-8") }
-        router.get("ca") { _, _ in Self.response(authority.issuing.derBytes, type: "application/pkix-cert") }
-        router.get("ca/root") { _, _ in Self.response(authority.root.derBytes, type: "application/pkix-cert") }
-        router.get("crl") { _, _ in Self.response(try crls.current(.issuing), type: "application/pkix-crl") }
-        router.get("crl/root") { _, _ in Self.response(try crls.current(.root), type: "application/pkix-crl") }
-        router.post("tsa") { request, _ in
-            try checkToken(request)
-            let body = try await Self.body(of: request, type: "application/timestamp-query")
-            return Self.response(try timestamps.respond(to: body), type: "application/timestamp-reply")
+    /// The router of all endpoints, the request log around them.
+    public func makeRouter() -> Router<TrustServiceRequestContext> {
+        let router = Router(context: TrustServiceRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        for endpoint in endpoints {
+            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
         }
-        router.post("ocsp") { request, _ in
-            let body = try await Self.body(of: request, type: "application/ocsp-request")
-            return Self.response(try ocsp.respond(to: body), type: "application/ocsp-response")
-        }
-        router.get("ocsp/**") { request, _ in
-            // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
-            let path = request.uri.path
-            guard let range = path.range(of: "/ocsp/") else { throw HTTPError(.notFound) }
-            let encoded = String(path[range.upperBound...])
-            guard let base64 = encoded.removingPercentEncoding, let der = Data(base64Encoded: base64) else {
-                throw HTTPError(.badRequest, message: "the path after /ocsp/ is not a base64 OCSP request")
-            }
-            return Self.response(try ocsp.respond(to: Array(der)), type: "application/ocsp-response")
-        }
+        return router
     }
 
-    private func checkToken(_ request: Request) throws {
+    typealias Handler = @Sendable (Request, TrustServiceRequestContext) async throws -> Response
+
+    /// Every path and method the service answers.
+    var endpoints: [(method: HTTPRequest.Method, path: String, handler: Handler)] {
+        [
+            (.get, "healthz", { _, _ in Self.response(Array("ok\n".utf8), type: "text/plain; charset=utf-8") }),
+            (.get, "ca", { _, _ in Self.response(authority.issuing.derBytes, type: "application/pkix-cert") }),
+            (.get, "ca/root", { _, _ in Self.response(authority.root.derBytes, type: "application/pkix-cert") }),
+            (.get, "crl", { _, _ in Self.response(try crls.current(.issuing), type: "application/pkix-crl") }),
+            (.get, "crl/root", { _, _ in Self.response(try crls.current(.root), type: "application/pkix-crl") }),
+            (.post, "tsa", { request, context in
+                try checkToken(request, context: context)
+                let body = try await Self.body(of: request, type: "application/timestamp-query")
+                return Self.response(try timestamps.respond(to: body), type: "application/timestamp-reply")
+            }),
+            (.post, "ocsp", { request, _ in
+                let body = try await Self.body(of: request, type: "application/ocsp-request")
+                return Self.response(try ocsp.respond(to: body), type: "application/ocsp-response")
+            }),
+            (.get, "ocsp/**", { request, _ in
+                // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
+                let path = request.uri.path
+                guard let range = path.range(of: "/ocsp/") else { throw HTTPError(.notFound) }
+                let encoded = String(path[range.upperBound...])
+                guard let base64 = encoded.removingPercentEncoding, let der = Data(base64Encoded: base64) else {
+                    throw HTTPError(.badRequest, message: "the path after /ocsp/ is not a base64 OCSP request")
+                }
+                return Self.response(try ocsp.respond(to: Array(der)), type: "application/ocsp-response")
+            }),
+        ]
+    }
+
+    private func checkToken(_ request: Request, context: TrustServiceRequestContext) throws {
         guard let clients else { return }
-        guard clients.client(forAuthorization: request.headers[.authorization]) != nil else {
+        guard let name = clients.client(forAuthorization: request.headers[.authorization]) else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"tsa\""],
                             message: "the TSA needs Authorization: Bearer <token> of a registered client")
         }
+        context.client.value = name
     }
 
     static func body(of request: Request, type: String) async throws -> [UInt8] {

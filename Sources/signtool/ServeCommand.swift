@@ -30,7 +30,9 @@ struct Serve: AsyncParsableCommand {
             its first request that soon), and a connection idle after a response is closed
             after --idle-timeout. At --max-connections, a new connection closes the one that
             has waited longest (idle or sending slowly); if every one is being answered, it
-            gets 503. Shedding is logged as a warning.
+            gets 503. Shedding is logged as a warning. Each request is logged at info: its
+            id, the client's registered name (or -), method, path, status and duration;
+            never a token or a body.
 
             The CA passphrase comes from --ca-passphrase-file, SIGNTOOL_CA_PASSPHRASE,
             or the terminal. Port 0 picks a free port; the line printed on start says which.
@@ -59,8 +61,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; one more closes the one waiting longest.")
     var maxConnections: Int = ConnectionLimits.defaultMaximumConnections
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "notice"
+    @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
+    var logLevel: String = "info"
 
     func validate() throws {
         guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080") }
@@ -80,7 +82,6 @@ struct Serve: AsyncParsableCommand {
                          idleTimeout: .milliseconds(Int((idleTimeout * 1000).rounded())),
                          maximumConnections: maxConnections)
     }
-
 
     var parsedListen: (host: String, port: Int)? {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -111,12 +112,10 @@ struct Serve: AsyncParsableCommand {
             printError(error.reason)
             throw ExitCode(ExitStatus.ioError)
         }
-        let router = Router()
-        routes.add(to: router)
         let (host, port) = parsedListen!
         let open = openTsa
         let app = Application(
-            router: router,
+            router: routes.makeRouter(),
             server: .http1(limits: limits, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "signtool"),
             onServerRunning: { channel in

@@ -3,7 +3,7 @@ import Testing
 
 /// What a hostile review of `signtool serve` found: each test runs the attack against a real
 /// server and checks that it holds. Slow and idle clients (20,600 of them exhausted the
-/// server's descriptors).
+/// server's descriptors), requests it did not log.
 @Suite("signtool serve under abuse")
 struct ServiceAbuseTests {
     func token(_ ca: TestAuthority) throws -> String {
@@ -121,6 +121,37 @@ struct ServiceAbuseTests {
         #expect(health.stdout == "200", "\(health.stdout) \(health.stderr)")
         #expect(eventually { connections.filter { !$0.isClosed }.count <= 64 })
         #expect(server.log.contains("shedding connections"))
+    }
+
+    // MARK: 2. The request log
+
+    @Test("each request is logged at the default level with id, client name, method, path, status and duration; never a token")
+    func requestsAreLogged() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca, logPath: ca.work.path("serve.log"))
+        #expect(try ca.run(["client", "add", "--name", "وزارة المالية", "--out", "mof.token"]).status == 0)
+        let clientToken = String(decoding: try ca.work.read("mof.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try ca.work.write("doc.txt", "x\n")
+        try Shell.openssl(["ts", "-query", "-data", "doc.txt", "-sha256", "-out", "q.tsq"], in: ca.work.url)
+        let wrongToken = String(repeating: "5e", count: 32)
+        for (token, expected) in [(clientToken, "200"), (wrongToken, "401")] {
+            let status = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/timestamp-query",
+                                   "-H", "Authorization: Bearer \(token)", "--data-binary", "@q.tsq", server.url + "/tsa"], in: ca)
+            #expect(status.stdout == expected)
+        }
+        _ = try curl(["-o", "/dev/null", server.url + "/ocsp/%0Afake%20line"], in: ca)
+        #expect(eventually { server.log.components(separatedBy: "POST /tsa").count == 3 && server.log.contains("/ocsp/") }, "\(server.log)")
+        let log = server.log
+        let lines = log.split(separator: "\n")
+        let granted = lines.first { $0.contains("POST /tsa 200") }.map(String.init) ?? ""
+        #expect(granted.contains("info") && granted.contains("client=\"وزارة المالية\""), "\(granted)")
+        #expect(granted.range(of: #"request=[0-9a-f]{16,}"#, options: .regularExpression) != nil, "\(granted)")
+        #expect(granted.range(of: #"ms=[0-9]+\.[0-9]{2}"#, options: .regularExpression) != nil, "\(granted)")
+        let refused = lines.first { $0.contains("POST /tsa 401") }.map(String.init) ?? ""
+        #expect(refused.contains("client=- "), "\(refused)")
+        #expect(!log.contains(clientToken) && !log.contains(wrongToken) && !log.lowercased().contains("authorization"), "\(log)")
+        // A path cannot forge a log line.
+        #expect(lines.contains { $0.contains("GET /ocsp/%0Afake%20line 400") }, "\(log)")
     }
 }
 
