@@ -38,7 +38,8 @@ final class AuthenticatedClient: Sendable {
 /// anything outside printable ASCII percent-encoded, so a request cannot forge log lines.
 ///
 /// It is the outermost middleware, so it also turns every error into its response (an
-/// unexpected one into a 500 whose reason goes to the log, not to the client).
+/// unexpected one into a 500 whose reason goes to the log, not to the client) and strips the
+/// body of every answer to HEAD, error answers included.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = TrustServiceRequestContext
 
@@ -54,6 +55,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             response = try HTTPError(.internalServerError, message: "the server could not answer; its log says why (request \(context.id))")
                 .response(from: request, context: context)
         }
+        if request.method == .head { response = response.createHeadResponse() }
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var logger = context.logger

@@ -13,6 +13,8 @@ import SignService
 /// | `GET /ca`, `/ca/root` | CA certificate (DER)                           | public by protocol        |
 /// | `GET /healthz`        | `ok`                                           | public                    |
 ///
+/// HEAD works wherever GET does; another method on a known path gets 405 with `Allow`.
+///
 /// OCSP, CRLs and CA certificates must be reachable by any relying party without
 /// credentials (RFC 5280 4.2.2.1, RFC 6960 A.1); the TSA spends the CA's key and time
 /// on every request, so it is for the agencies that hold its token.
@@ -40,10 +42,14 @@ public struct TrustServiceRoutes: Sendable {
         clients = openTSA ? nil : ClientAuthentication(database: authority.database, serviceToken: tsaToken)
     }
 
-    /// The router of all endpoints, the request log around them.
+    /// The router of all endpoints: the request log outermost, then the method check (405
+    /// with `Allow` for a known path asked with another method), then the routes. HEAD is
+    /// answered wherever GET is, with the GET answer's headers and no body.
     public func makeRouter() -> Router<TrustServiceRequestContext> {
-        let router = Router(context: TrustServiceRequestContext.self)
+        let router = Router(context: TrustServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let endpoints = self.endpoints
         router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: MethodCheckMiddleware(endpoints: endpoints.map { ($0.path, $0.method) }))
         for endpoint in endpoints {
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
         }
@@ -52,7 +58,7 @@ public struct TrustServiceRoutes: Sendable {
 
     typealias Handler = @Sendable (Request, TrustServiceRequestContext) async throws -> Response
 
-    /// Every path and method the service answers.
+    /// Every path and method the service answers: the routes and the 405 answers come from this one list.
     var endpoints: [(method: HTTPRequest.Method, path: String, handler: Handler)] {
         [
             (.get, "healthz", { _, _ in Self.response(Array("ok\n".utf8), type: "text/plain; charset=utf-8") }),
@@ -84,8 +90,11 @@ public struct TrustServiceRoutes: Sendable {
 
     private func checkToken(_ request: Request, context: TrustServiceRequestContext) throws {
         guard let clients else { return }
-        guard let name = clients.client(forAuthorization: request.headers[.authorization]) else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"tsa\""],
+        let header = request.headers[.authorization]
+        guard let name = clients.client(forAuthorization: header) else {
+            // RFC 6750 3.1: say why when a token came and was not accepted.
+            let challenge = header == nil ? "Bearer realm=\"tsa\"" : "Bearer realm=\"tsa\", error=\"invalid_token\""
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge],
                             message: "the TSA needs Authorization: Bearer <token> of a registered client")
         }
         context.client.value = name

@@ -32,7 +32,8 @@ struct Serve: AsyncParsableCommand {
             has waited longest (idle or sending slowly); if every one is being answered, it
             gets 503. Shedding is logged as a warning. Each request is logged at info: its
             id, the client's registered name (or -), method, path, status and duration;
-            never a token or a body.
+            never a token or a body. A known path asked with another method gets 405 and
+            Allow; HEAD works wherever GET does.
 
             The CA passphrase comes from --ca-passphrase-file, SIGNTOOL_CA_PASSPHRASE,
             or the terminal. Port 0 picks a free port; the line printed on start says which.

@@ -3,7 +3,8 @@ import Testing
 
 /// What a hostile review of `signtool serve` found: each test runs the attack against a real
 /// server and checks that it holds. Slow and idle clients (20,600 of them exhausted the
-/// server's descriptors), requests it did not log.
+/// server's descriptors), requests it did not log, wrong methods answered 404, the bearer
+/// scheme's case.
 @Suite("signtool serve under abuse")
 struct ServiceAbuseTests {
     func token(_ ca: TestAuthority) throws -> String {
@@ -152,6 +153,68 @@ struct ServiceAbuseTests {
         #expect(!log.contains(clientToken) && !log.contains(wrongToken) && !log.lowercased().contains("authorization"), "\(log)")
         // A path cannot forge a log line.
         #expect(lines.contains { $0.contains("GET /ocsp/%0Afake%20line 400") }, "\(log)")
+    }
+
+    // MARK: 3. Methods, HEAD and the bearer scheme
+
+    @Test("a wrong method gets 405 and Allow; HEAD answers GET's headers without a body; unknown paths stay 404")
+    func methodsAndHead() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca)
+        for (method, path, allow) in [("GET", "/tsa", "POST"), ("HEAD", "/tsa", "POST"), ("POST", "/healthz", "GET, HEAD"),
+                                      ("DELETE", "/ca", "GET, HEAD"), ("PUT", "/crl/root", "GET, HEAD"), ("GET", "/ocsp", "POST"),
+                                      ("POST", "/ocsp/MAA=", "GET, HEAD"), ("PATCH", "/healthz/", "GET, HEAD")] {
+            let answer = try request(method == "HEAD" ? ["-I"] : ["-X", method], server.url + path, in: ca)
+            #expect(answer.status == "405" && answer.headers["allow"] == allow, "\(method) \(path): \(answer)")
+        }
+        #expect(try request(["-X", "DELETE"], server.url + "/nowhere", in: ca).status == "404")
+        #expect(try request([], server.url + "/nowhere", in: ca).status == "404")
+
+        let health = try request(["-I"], server.url + "/healthz", in: ca)
+        #expect(health.status == "200" && health.headers["content-length"] == "3", "\(health)")
+        #expect(try curl(["-o", "ca.der", server.url + "/ca"], in: ca).status == 0)
+        let certificate = try request(["-I"], server.url + "/ca", in: ca)
+        let size = String(try ca.work.read("ca.der").count)
+        #expect(certificate.status == "200" && certificate.headers["content-type"] == "application/pkix-cert"
+                && certificate.headers["content-length"] == size, "\(certificate)")
+        // On one connection: if HEAD carried a body, the GET after it would read that body as its answer.
+        let both = try curl(["-i", "-I", server.url + "/healthz", "--next", "-i", server.url + "/healthz"], in: ca)
+        #expect(both.status == 0 && both.stdout.components(separatedBy: "HTTP/1.1 200 OK").count == 3
+                && both.stdout.hasSuffix("\r\n\r\nok\n"), "\(both.stdout) \(both.stderr)")
+        let raw = try RawConnection(port: server.port)
+        raw.put("HEAD /healthz HTTP/1.1\r\nHost: test\r\n\r\nHEAD /nowhere HTTP/1.1\r\nHost: test\r\n\r\n"
+                + "GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        let text = String(decoding: raw.readUntilClosed(timeout: 5).bytes, as: UTF8.self)
+        let responses = text.components(separatedBy: "HTTP/1.1 ")
+        #expect(responses.count == 4 && responses[1].hasPrefix("200") && responses[1].hasSuffix("\r\n\r\n")
+                && responses[2].hasPrefix("404") && responses[2].hasSuffix("\r\n\r\n") && responses[3].hasSuffix("\r\n\r\nok\n"), "\(text)")
+    }
+
+    @Test("Authorization: bearer TOKEN in any case, with extra blanks, is accepted; other schemes, two tokens or none are 401")
+    func bearerScheme() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca)
+        _ = try ca.work.write("doc.txt", "x\n")
+        try Shell.openssl(["ts", "-query", "-data", "doc.txt", "-sha256", "-out", "q.tsq"], in: ca.work.url)
+        let token = try token(ca)
+        func status(_ headers: [String]) throws -> (status: String, headers: [String: String]) {
+            try request(["-H", "Content-Type: application/timestamp-query", "--data-binary", "@q.tsq"] + headers.flatMap { ["-H", $0] },
+                        server.url + "/tsa", in: ca)
+        }
+        for header in ["Authorization: Bearer \(token)", "Authorization: bearer \(token)", "Authorization: BEARER \(token)",
+                       "Authorization: bEaReR    \(token)   ", "Authorization: Bearer\t\(token)"] {
+            #expect(try status([header]).status == "200", "\(header)")
+        }
+        for header in ["Authorization: Basic \(token)", "Authorization: Bearer\(token)", "Authorization: Bearer \(token) extra",
+                       "Authorization: Bearers \(token)", "Authorization: Bearer"] {
+            #expect(try status([header]).status == "401", "\(header)")
+        }
+        let twice = try status(["Authorization: Bearer \(token)", "Authorization: Bearer \(token)"])
+        #expect(twice.status == "401")
+        let wrong = try status(["Authorization: Bearer nottherighttoken"])
+        #expect(wrong.status == "401" && wrong.headers["www-authenticate"] == "Bearer realm=\"tsa\", error=\"invalid_token\"", "\(wrong)")
+        let none = try status([])
+        #expect(none.status == "401" && none.headers["www-authenticate"] == "Bearer realm=\"tsa\"", "\(none)")
     }
 }
 
