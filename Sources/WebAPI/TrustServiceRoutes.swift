@@ -83,6 +83,9 @@ public struct TrustServiceRoutes: Sendable {
                 guard let base64 = encoded.removingPercentEncoding, let der = Data(base64Encoded: base64) else {
                     throw HTTPError(.badRequest, message: "the path after /ocsp/ is not a base64 OCSP request")
                 }
+                guard der.count <= Self.maximumRequestSize else {
+                    throw HTTPError(.uriTooLong, message: "requests are limited to \(Self.maximumRequestSize) bytes")
+                }
                 return Self.response(try ocsp.respond(to: Array(der)), type: "application/ocsp-response")
             }),
         ]

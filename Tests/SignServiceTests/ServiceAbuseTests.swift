@@ -4,7 +4,7 @@ import Testing
 /// What a hostile review of `signtool serve` found: each test runs the attack against a real
 /// server and checks that it holds. Slow and idle clients (20,600 of them exhausted the
 /// server's descriptors), requests it did not log, wrong methods answered 404, the bearer
-/// scheme's case.
+/// scheme's case, OCSP nonces of any length.
 @Suite("signtool serve under abuse")
 struct ServiceAbuseTests {
     func token(_ ca: TestAuthority) throws -> String {
@@ -216,6 +216,61 @@ struct ServiceAbuseTests {
         let none = try status([])
         #expect(none.status == "401" && none.headers["www-authenticate"] == "Bearer realm=\"tsa\"", "\(none)")
     }
+
+    // MARK: 4. OCSP nonces
+
+    @Test("OCSP: a nonce of 0 or 33 octets, a nonce twice, an unknown critical extension or bytes after the request get malformedRequest; 1, 16 and 32 octets are echoed")
+    func ocspNonces() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca)
+        let (_, cert) = try ca.issue("holder")
+        try Shell.openssl(["ocsp", "-issuer", ca.issuing, "-cert", cert, "-no_nonce", "-reqout", "plain.der"], in: ca.work.url)
+        let plain = try ca.work.read("plain.der")
+        // OCSPRequest { TBSRequest { requestList } }: rebuilt with requestExtensions [2].
+        let tbs = try DERPiece.contents(of: DERPiece.contents(of: plain))
+        let nonceOID: [UInt8] = [0x06, 0x09, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02]
+        func nonce(_ count: Int) -> [UInt8] {
+            DERPiece.tlv(0x30, nonceOID + DERPiece.tlv(0x04, DERPiece.tlv(0x04, (0..<count).map { UInt8($0 & 0xFF) })))
+        }
+        func ocspRequest(_ extensions: [[UInt8]], trailing: [UInt8] = []) -> [UInt8] {
+            DERPiece.tlv(0x30, DERPiece.tlv(0x30, tbs + DERPiece.tlv(0xA2, DERPiece.tlv(0x30, extensions.flatMap { $0 })))) + trailing
+        }
+        func answer(_ name: String, _ bytes: [UInt8]) throws -> String {
+            try ca.work.write("\(name).der", bytes: bytes)
+            let posted = try curl(["-H", "Content-Type: application/ocsp-request", "--data-binary", "@\(name).der",
+                                   "-o", "\(name).resp", server.url + "/ocsp"], in: ca)
+            #expect(posted.status == 0, "\(posted.stderr)")
+            let text = try Shell.run("openssl", ["ocsp", "-respin", "\(name).resp", "-resp_text", "-noverify"], in: ca.work.url)
+            return text.stdout + text.stderr
+        }
+        let criticalUnknown = DERPiece.tlv(0x30, [0x06, 0x03, 0x2A, 0x03, 0x04, 0x01, 0x01, 0xFF] + DERPiece.tlv(0x04, [0x05, 0x00]))
+        for (name, bytes) in [("empty", ocspRequest([nonce(0)])), ("long", ocspRequest([nonce(33)])), ("huge", ocspRequest([nonce(200)])),
+                              ("twice", ocspRequest([nonce(16), nonce(16)])), ("critical", ocspRequest([criticalUnknown, nonce(16)])),
+                              ("raw", ocspRequest([DERPiece.tlv(0x30, nonceOID + DERPiece.tlv(0x04, Array(repeating: 7, count: 16)))])),
+                              ("trailing", plain + [0x00, 0x00]), ("trailing-nonce", ocspRequest([nonce(16)], trailing: Array("junk".utf8)))] {
+            let text = try answer(name, bytes)
+            #expect(text.contains("malformedrequest"), "\(name): \(text)")
+        }
+        for count in [1, 16, 32] {
+            let text = try answer("nonce\(count)", ocspRequest([nonce(count)]))
+            let echoed = nonce(count).suffix(count + 2).map { String(format: "%02X", $0) }.joined()
+            #expect(text.contains("OCSP Response Status: successful") && text.contains("Cert Status: good")
+                    && text.filter { !$0.isWhitespace }.contains(echoed), "\(count): \(text)")
+        }
+        // The GET form is held to the same rules.
+        let encoded = Data(ocspRequest([nonce(33)])).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        #expect(try curl(["-o", "get.resp", server.url + "/ocsp/" + encoded], in: ca).status == 0)
+        let get = try Shell.run("openssl", ["ocsp", "-respin", "get.resp", "-resp_text", "-noverify"], in: ca.work.url)
+        #expect((get.stdout + get.stderr).contains("malformedrequest"))
+        // openssl ocsp's own 16-octet nonce is checked by openssl against the echo.
+        let checked = try Shell.run("openssl", ["ocsp", "-issuer", ca.issuing, "-cert", cert, "-url", server.url + "/ocsp",
+                                                "-CAfile", ca.root], in: ca.work.url)
+        #expect(checked.stdout.contains(": good") && checked.stderr.contains("Response verify OK")
+                && !checked.stderr.contains("WARNING"), "\(checked.stdout) \(checked.stderr)")
+        // A GET request larger than a POST may be is refused before it is parsed.
+        let large = Data(repeating: 0x30, count: 20_000).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        #expect(try request([], server.url + "/ocsp/" + large, in: ca).status == "414")
+    }
 }
 
 /// A raw TCP connection to the server, for clients curl cannot play: silent, half-sent, trickling.
@@ -275,5 +330,35 @@ final class RawConnection {
                 return (bytes, true)
             }
         }
+    }
+}
+
+/// Just enough DER to take an OCSPRequest apart and build variants of it.
+enum DERPiece {
+    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+        var length: [UInt8] = []
+        if content.count < 0x80 {
+            length = [UInt8(content.count)]
+        } else {
+            var remaining = content.count
+            while remaining > 0 { length.insert(UInt8(remaining & 0xFF), at: 0); remaining >>= 8 }
+            length.insert(0x80 | UInt8(length.count), at: 0)
+        }
+        return [tag] + length + content
+    }
+
+    /// The contents of the TLV at the start of `bytes`.
+    static func contents(of bytes: [UInt8]) throws -> [UInt8] {
+        guard bytes.count >= 2 else { throw TestFailure("DER too short") }
+        var start = 2
+        var length = Int(bytes[1])
+        if length >= 0x80 {
+            let count = length & 0x7F
+            guard bytes.count >= 2 + count else { throw TestFailure("DER too short") }
+            length = bytes[2..<(2 + count)].reduce(0) { $0 << 8 | Int($1) }
+            start += count
+        }
+        guard bytes.count >= start + length else { throw TestFailure("DER truncated") }
+        return Array(bytes[start..<(start + length)])
     }
 }
