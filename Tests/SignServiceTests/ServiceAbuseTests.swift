@@ -4,7 +4,7 @@ import Testing
 /// What a hostile review of `signtool serve` found: each test runs the attack against a real
 /// server and checks that it holds. Slow and idle clients (20,600 of them exhausted the
 /// server's descriptors), requests it did not log, wrong methods answered 404, the bearer
-/// scheme's case, OCSP nonces of any length.
+/// scheme's case, OCSP nonces of any length and TimeStampReqs with bytes after them.
 @Suite("signtool serve under abuse")
 struct ServiceAbuseTests {
     func token(_ ca: TestAuthority) throws -> String {
@@ -270,6 +270,35 @@ struct ServiceAbuseTests {
         // A GET request larger than a POST may be is refused before it is parsed.
         let large = Data(repeating: 0x30, count: 20_000).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         #expect(try request([], server.url + "/ocsp/" + large, in: ca).status == "414")
+    }
+
+    // MARK: 5. TimeStampReq followed by garbage
+
+    @Test("a TimeStampReq with bytes after it gets an RFC 3161 rejection (badDataFormat), as garbage does; the request alone is granted")
+    func timestampTrailingBytes() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca)
+        _ = try ca.work.write("doc.txt", "x\n")
+        try Shell.openssl(["ts", "-query", "-data", "doc.txt", "-sha256", "-cert", "-out", "q.tsq"], in: ca.work.url)
+        let query = try ca.work.read("q.tsq")
+        func reply(_ name: String, _ body: [UInt8]) throws -> String {
+            try ca.work.write("\(name).tsq", bytes: body)
+            let posted = try curl(["-o", "\(name).tsr", "-w", "%{http_code}", "-H", "Content-Type: application/timestamp-query",
+                                   "-H", "Authorization: Bearer \(try token(ca))", "--data-binary", "@\(name).tsq", server.url + "/tsa"], in: ca)
+            #expect(posted.stdout == "200", "\(name): \(posted.stdout) \(posted.stderr)")
+            return try Shell.run("openssl", ["ts", "-reply", "-in", "\(name).tsr", "-text"], in: ca.work.url).stdout
+        }
+        #expect(try reply("alone", query).contains("Status: Granted."))
+        for (name, trailing) in [("garbage", Array("garbage".utf8)), ("zero", [0x00]), ("second", query)] {
+            let text = try reply(name, query + trailing)
+            #expect(text.contains("Status: Rejected.") && text.contains("\(trailing.count) bytes after the TimeStampReq")
+                    && text.contains("Failure info: the data submitted has the wrong format"), "\(name): \(text)")
+        }
+        let garbage = try reply("junk", Array("not DER at all".utf8))
+        #expect(garbage.contains("Status: Rejected.") && garbage.contains("wrong format"), "\(garbage)")
+        let verified = try Shell.openssl(["ts", "-verify", "-in", "alone.tsr", "-queryfile", "alone.tsq", "-CAfile", ca.root,
+                                          "-untrusted", ca.issuing], in: ca.work.url)
+        #expect(verified.stdout.contains("Verification: OK"))
     }
 }
 
