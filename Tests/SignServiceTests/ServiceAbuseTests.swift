@@ -93,10 +93,12 @@ struct ServiceAbuseTests {
         let started = Date()
         let health = try curl(["-o", "/dev/null", "-w", "%{http_code}", server.url + "/healthz"], in: ca)
         #expect(health.stdout == "200" && Date().timeIntervalSince(started) < 3, "\(health.stdout) \(health.stderr)")
-        // 40 clients and /healthz on 8 places: the 33 that waited longest were closed.
-        #expect(eventually { connections.prefix(33).allSatisfy(\.isClosed) },
-                "still open: \(connections.prefix(33).enumerated().filter { !$0.element.isClosed }.map(\.offset))")
-        #expect(connections.suffix(5).allSatisfy { !$0.isClosed })
+        // 40 clients and /healthz on 8 places: 33 were closed, those that waited longest (two
+        // event loops may admit neighbours in either order, so the boundary is not exact).
+        #expect(eventually { connections.filter(\.isClosed).count == 33 },
+                "open: \(connections.enumerated().filter { !$0.element.isClosed }.map(\.offset))")
+        #expect(connections.prefix(25).allSatisfy(\.isClosed) && connections.suffix(5).allSatisfy { !$0.isClosed },
+                "open: \(connections.enumerated().filter { !$0.element.isClosed }.map(\.offset))")
         let last = connections[39]
         last.put("thz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
         let (answer, _) = last.readUntilClosed(timeout: 5)
