@@ -53,11 +53,13 @@ public struct ConnectionLimits: Sendable {
         guard limit.rlim_cur != unlimited, limit.rlim_cur < needed else { return nil }
         let fitting = Int(limit.rlim_cur) - Self.reservedDescriptors
         guard fitting >= 1 else {
-            throw ConnectionLimitError(reason: "the open-file limit (\(limit.rlim_cur)) leaves no room for connections; raise it (ulimit -n)")
+            throw ConnectionLimitError(
+                reason: "the open-file limit (\(limit.rlim_cur)) leaves no room for connections; raise it (ulimit -n)")
         }
         let asked = maximumConnections
         maximumConnections = fitting
-        return "the open-file limit is \(limit.rlim_cur), so at most \(fitting) connections instead of \(asked) (raise it with ulimit -n)"
+        return "the open-file limit is \(limit.rlim_cur), so at most \(fitting) connections instead of \(asked)"
+            + " (raise it with ulimit -n)"
     }
 
     #if os(Linux)
@@ -233,13 +235,21 @@ final class ConnectionRegister: Sendable {
     private func log(_ counts: ShedCounts) {
         var parts: [String] = []
         if counts.evicted > 0 {
-            parts.append("\(counts.evicted) closed at the limit of \(limits.maximumConnections) connections to admit newer ones")
+            parts.append("\(counts.evicted) closed at the limit of \(limits.maximumConnections) connections"
+                         + " to admit newer ones")
         }
-        if counts.refused > 0 { parts.append("\(counts.refused) refused with 503 as every connection was being answered") }
+        if counts.refused > 0 {
+            parts.append("\(counts.refused) refused with 503 as every connection was being answered")
+        }
         if counts.cutOff > 0 {
-            parts.append("\(counts.cutOff) closed for not sending a whole request within \(Self.seconds(limits.readTimeout))")
+            parts.append("\(counts.cutOff) closed for not sending a whole request within"
+                         + " \(Self.seconds(limits.readTimeout))")
         }
-        logger.warning("shedding connections: \(parts.joined(separator: "; ")) (since the last such warning; one at most every \(Self.reportInterval.nanoseconds / 1_000_000_000) s)")
+        let interval = Self.reportInterval.nanoseconds / 1_000_000_000
+        logger.warning("""
+            shedding connections: \(parts.joined(separator: "; ")) \
+            (since the last such warning; one at most every \(interval) s)
+            """)
     }
 
     static func seconds(_ duration: Duration) -> String {
@@ -344,7 +354,8 @@ final class ConnectionClock: ChannelInboundHandler, RemovableChannelHandler {
             let text = "the server is answering as many connections as it may; try again shortly\n"
             var buffer = context.channel.allocator.buffer(capacity: 160 + text.utf8.count)
             buffer.writeString("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                               + "Content-Length: \(text.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(text)")
+                               + "Content-Length: \(text.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+                               + text)
             context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }

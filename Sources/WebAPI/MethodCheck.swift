@@ -23,7 +23,8 @@ struct MethodCheckMiddleware<Context: RequestContext>: RouterMiddleware {
         self.table = table
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
         if let allowed = allowedMethods(forPath: request.uri.path), !allowed.contains(request.method) {
             let allow = allowed.map(\.rawValue).joined(separator: ", ")
             throw HTTPError(.methodNotAllowed, headers: [.allow: allow], message: "this path answers \(allow)")

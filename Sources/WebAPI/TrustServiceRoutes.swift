@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import SignService
 
@@ -45,10 +46,11 @@ public struct TrustServiceRoutes: Sendable {
     /// The router of all endpoints: the request log outermost, then the method check (405
     /// with `Allow` for a known path asked with another method), then the routes. HEAD is
     /// answered wherever GET is, with the GET answer's headers and no body.
-    public func makeRouter() -> Router<TrustServiceRequestContext> {
+    /// `logger` writes the request log.
+    public func makeRouter(logger: Logger) -> Router<TrustServiceRequestContext> {
         let router = Router(context: TrustServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
         let endpoints = self.endpoints
-        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: MethodCheckMiddleware(endpoints: endpoints.map { ($0.path, $0.method) }))
         for endpoint in endpoints {
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)

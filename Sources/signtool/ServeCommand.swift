@@ -25,15 +25,17 @@ struct Serve: AsyncParsableCommand {
             `signtool sign --tsa` send it from --tsa-token-file or SIGNTOOL_TSA_TOKEN.
             --open-tsa lets anyone timestamp.
 
-            Slow and idle clients are cut off: a request (line, headers and body) must
-            arrive whole within --read-timeout of its first byte (a new connection must send
-            its first request that soon), and a connection idle after a response is closed
-            after --idle-timeout. At --max-connections, a new connection closes the one that
-            has waited longest (idle or sending slowly); if every one is being answered, it
-            gets 503. Shedding is logged as a warning. Each request is logged at info: its
-            id, the client's registered name (or -), method, path, status and duration;
-            never a token or a body. A known path asked with another method gets 405 and
-            Allow; HEAD works wherever GET does.
+            Slow and idle clients are cut off: a request (line, headers, body) must
+            arrive whole within --read-timeout of its first byte, and a new connection
+            must send its first one that soon; a connection idle after a response is
+            closed after --idle-timeout. At --max-connections, a new connection closes
+            the one unanswered longest (idle or sending slowly); if every one is being
+            answered, the newcomer gets 503. Shedding is logged as a warning.
+
+            Each request is logged at info: its id, the client's registered name (or
+            -), peer, method, path, status and duration; never a token or a body. A
+            known path asked with another method gets 405 and Allow; HEAD works
+            wherever GET does; the Bearer scheme may be written in any case.
 
             The CA passphrase comes from --ca-passphrase-file, SIGNTOOL_CA_PASSPHRASE,
             or the terminal. Port 0 picks a free port; the line printed on start says which.
@@ -59,7 +61,8 @@ struct Serve: AsyncParsableCommand {
                                valueName: "seconds"))
     var idleTimeout: Double = Self.seconds(ConnectionLimits.defaultIdleTimeout)
 
-    @Option(help: "Connections open at once; one more closes the one waiting longest.")
+    @Option(help: ArgumentHelp("Connections open at once; one more closes the one unanswered longest.",
+                               valueName: "count"))
     var maxConnections: Int = ConnectionLimits.defaultMaximumConnections
 
     @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
@@ -73,7 +76,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(name) must be between 0.1 and 3600 seconds")
             }
         }
-        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 1000000") }
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be between 1 and 1000000")
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) }
@@ -116,7 +121,7 @@ struct Serve: AsyncParsableCommand {
         let (host, port) = parsedListen!
         let open = openTsa
         let app = Application(
-            router: routes.makeRouter(),
+            router: routes.makeRouter(logger: logger),
             server: .http1(limits: limits, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "signtool"),
             onServerRunning: { channel in

@@ -151,7 +151,7 @@ struct ServiceAbuseTests {
         #expect(granted.range(of: #"request=[0-9a-f]{16,}"#, options: .regularExpression) != nil, "\(granted)")
         #expect(granted.range(of: #"ms=[0-9]+\.[0-9]{2}"#, options: .regularExpression) != nil, "\(granted)")
         let refused = lines.first { $0.contains("POST /tsa 401") }.map(String.init) ?? ""
-        #expect(refused.contains("client=- "), "\(refused)")
+        #expect(refused.contains("client=- peer="), "\(refused)")
         #expect(!log.contains(clientToken) && !log.contains(wrongToken) && !log.lowercased().contains("authorization"), "\(log)")
         // A path cannot forge a log line.
         #expect(lines.contains { $0.contains("GET /ocsp/%0Afake%20line 400") }, "\(log)")

@@ -98,11 +98,15 @@ public final class OCSPResponder: @unchecked Sendable {
     static func hasAcceptableExtensions(_ request: OpaquePointer) -> Bool {
         var seen: [OpaquePointer] = []
         for index in 0..<OCSP_REQUEST_get_ext_count(request) {
-            guard let ext = OCSP_REQUEST_get_ext(request, index), let object = X509_EXTENSION_get_object(ext) else { return false }
+            guard let ext = OCSP_REQUEST_get_ext(request, index), let object = X509_EXTENSION_get_object(ext) else {
+                return false
+            }
             guard !seen.contains(where: { OBJ_cmp($0, object) == 0 }) else { return false }
             seen.append(object)
             if OBJ_obj2nid(object) == NID_id_pkix_OCSP_Nonce {
-                guard let value = X509_EXTENSION_get_data(ext), let bytes = ASN1_STRING_get0_data(value) else { return false }
+                guard let value = X509_EXTENSION_get_data(ext), let bytes = ASN1_STRING_get0_data(value) else {
+                    return false
+                }
                 let encoding = Array(UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(value))))
                 // Nonce ::= OCTET STRING (SIZE(1..32)): tag, one length octet, the octets.
                 guard encoding.count >= 3, encoding[0] == 0x04, Int(encoding[1]) == encoding.count - 2,

@@ -137,8 +137,8 @@ public final class TimestampAuthority: @unchecked Sendable {
         let utf8String: UInt8 = 0x0C
         // BIT STRING with bit 5 (badDataFormat) set: two unused bits, 0b0000_0100.
         let badDataFormat: [UInt8] = [0x03, 0x02, 0x02, 0x04]
-        let statusInfo = DERWriter.sequence(DERWriter.smallInteger(rejection),
-                                            DERWriter.sequence(DERWriter.tlv(utf8String, Array(text.utf8))), badDataFormat)
+        let statusString = DERWriter.sequence(DERWriter.tlv(utf8String, Array(text.utf8)))
+        let statusInfo = DERWriter.sequence(DERWriter.smallInteger(rejection), statusString, badDataFormat)
         return DERWriter.sequence(statusInfo)
     }
 
