@@ -24,12 +24,27 @@ public final class ClientAuthentication: Sendable {
 
     /// The client's name for an `Authorization` header value, or nil.
     public func client(forAuthorization header: String?) -> String? {
-        guard let header, header.hasPrefix("Bearer ") else { return nil }
-        let token = Array(header.utf8.dropFirst(7))
-        guard !token.isEmpty else { return nil }
+        guard let header, let token = Self.bearerToken(header) else { return nil }
         // A lookup by hash: what an attacker controls is the preimage, so timing tells nothing.
         guard let hash = try? ContentDigest.digest(token, algorithm: .sha256) else { return nil }
         return tokens()[Data(hash)]
+    }
+
+    /// The token of `Bearer TOKEN` (RFC 6750 2.1), the scheme in any case (RFC 7235 2.1),
+    /// with spaces or tabs around and between them; nil for another scheme, no token, or a
+    /// token with blanks inside (two headers folded into one, "Bearer a, Bearer b", are refused so).
+    static func bearerToken(_ header: String) -> [UInt8]? {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let bytes = Array(header.utf8)
+        guard let start = bytes.firstIndex(where: { !blank($0) }) else { return nil }
+        let scheme = Array("bearer".utf8)
+        let schemeEnd = start + scheme.count
+        guard schemeEnd < bytes.count, blank(bytes[schemeEnd]),
+              zip(bytes[start..<schemeEnd], scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        let rest = bytes[schemeEnd...].drop(while: blank)
+        let token = Array(rest.reversed().drop(while: blank).reversed())
+        guard !token.isEmpty, !token.contains(where: blank) else { return nil }
+        return token
     }
 
     private func tokens() -> [Data: String] {
@@ -41,11 +56,5 @@ public final class ClientAuthentication: Sendable {
         let fresh = read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]
         snapshot.withLock { $0 = (now, fresh) }
         return fresh
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

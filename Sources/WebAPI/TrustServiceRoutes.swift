@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import SignService
 
@@ -12,6 +13,8 @@ import SignService
 /// | `GET /crl`, `/crl/root` | current CRL (DER), reissued after a revocation | public by protocol      |
 /// | `GET /ca`, `/ca/root` | CA certificate (DER)                           | public by protocol        |
 /// | `GET /healthz`        | `ok`                                           | public                    |
+///
+/// HEAD works wherever GET does; another method on a known path gets 405 with `Allow`.
 ///
 /// OCSP, CRLs and CA certificates must be reachable by any relying party without
 /// credentials (RFC 5280 4.2.2.1, RFC 6960 A.1); the TSA spends the CA's key and time
@@ -27,8 +30,10 @@ public struct TrustServiceRoutes: Sendable {
     /// Requests larger than this are refused (413) before they are read whole.
     static let maximumRequestSize = 16 * 1024
 
-    /// `tsaToken`: the service's own token; `openTSA` lets anyone in.
-    public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?, openTSA: Bool = false) throws {
+    /// `tsaToken`: the service's own token (registered as client "service" on first start);
+    /// `openTSA` lets anyone in; `logger` hears of register rows refused for a bad MAC.
+    public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?, openTSA: Bool = false,
+                logger: Logger? = nil) throws {
         self.authority = authority
         timestamps = try TimestampAuthority(
             identity: try authority.serviceIdentity(.tsa, passphrase: passphrase),
@@ -39,42 +44,71 @@ public struct TrustServiceRoutes: Sendable {
         crls = CRLCache(authority: authority, passphrase: passphrase)
         let key = try authority.registerKey(passphrase: passphrase)
         if let tsaToken, !openTSA { try authority.registerServiceClient(token: tsaToken, key: key) }
-        clients = openTSA ? nil : ClientAuthentication(database: authority.database, key: key)
-    }
-
-    public func add<Context: RequestContext>(to router: Router<Context>) {
-        router.get("healthz") { _, _ in Self.response(Array("ok\n".utf8), type: "text/plain; charset=utf-8") }
-        router.get("ca") { _, _ in Self.response(authority.issuing.derBytes, type: "application/pkix-cert") }
-        router.get("ca/root") { _, _ in Self.response(authority.root.derBytes, type: "application/pkix-cert") }
-        router.get("crl") { _, _ in Self.response(try crls.current(.issuing), type: "application/pkix-crl") }
-        router.get("crl/root") { _, _ in Self.response(try crls.current(.root), type: "application/pkix-crl") }
-        router.post("tsa") { request, _ in
-            try checkToken(request)
-            let body = try await Self.body(of: request, type: "application/timestamp-query")
-            return Self.response(try timestamps.respond(to: body), type: "application/timestamp-reply")
-        }
-        router.post("ocsp") { request, _ in
-            let body = try await Self.body(of: request, type: "application/ocsp-request")
-            return Self.response(try ocsp.respond(to: body), type: "application/ocsp-response")
-        }
-        router.get("ocsp/**") { request, _ in
-            // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
-            let path = request.uri.path
-            guard let range = path.range(of: "/ocsp/") else { throw HTTPError(.notFound) }
-            let encoded = String(path[range.upperBound...])
-            guard let base64 = encoded.removingPercentEncoding, let der = Data(base64Encoded: base64) else {
-                throw HTTPError(.badRequest, message: "the path after /ocsp/ is not a base64 OCSP request")
-            }
-            return Self.response(try ocsp.respond(to: Array(der)), type: "application/ocsp-response")
+        clients = openTSA ? nil : ClientAuthentication(database: authority.database, key: key) { name in
+            logger?.warning("client \"\(name)\" in the register carries no valid MAC (written without the CA passphrase?); its token is refused")
         }
     }
 
-    private func checkToken(_ request: Request) throws {
+    /// The router of all endpoints: the request log outermost, then the method check (405
+    /// with `Allow` for a known path asked with another method), then the routes. HEAD is
+    /// answered wherever GET is, with the GET answer's headers and no body.
+    /// `logger` writes the request log.
+    public func makeRouter(logger: Logger) -> Router<TrustServiceRequestContext> {
+        let router = Router(context: TrustServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let endpoints = self.endpoints
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: MethodCheckMiddleware(endpoints: endpoints.map { ($0.path, $0.method) }))
+        for endpoint in endpoints {
+            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+        }
+        return router
+    }
+
+    typealias Handler = @Sendable (Request, TrustServiceRequestContext) async throws -> Response
+
+    /// Every path and method the service answers: the routes and the 405 answers come from this one list.
+    var endpoints: [(method: HTTPRequest.Method, path: String, handler: Handler)] {
+        [
+            (.get, "healthz", { _, _ in Self.response(Array("ok\n".utf8), type: "text/plain; charset=utf-8") }),
+            (.get, "ca", { _, _ in Self.response(authority.issuing.derBytes, type: "application/pkix-cert") }),
+            (.get, "ca/root", { _, _ in Self.response(authority.root.derBytes, type: "application/pkix-cert") }),
+            (.get, "crl", { _, _ in Self.response(try crls.current(.issuing), type: "application/pkix-crl") }),
+            (.get, "crl/root", { _, _ in Self.response(try crls.current(.root), type: "application/pkix-crl") }),
+            (.post, "tsa", { request, context in
+                try checkToken(request, context: context)
+                let body = try await Self.body(of: request, type: "application/timestamp-query")
+                return Self.response(try timestamps.respond(to: body), type: "application/timestamp-reply")
+            }),
+            (.post, "ocsp", { request, _ in
+                let body = try await Self.body(of: request, type: "application/ocsp-request")
+                return Self.response(try ocsp.respond(to: body), type: "application/ocsp-response")
+            }),
+            (.get, "ocsp/**", { request, _ in
+                // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
+                let path = request.uri.path
+                guard let range = path.range(of: "/ocsp/") else { throw HTTPError(.notFound) }
+                let encoded = String(path[range.upperBound...])
+                guard let base64 = encoded.removingPercentEncoding, let der = Data(base64Encoded: base64) else {
+                    throw HTTPError(.badRequest, message: "the path after /ocsp/ is not a base64 OCSP request")
+                }
+                guard der.count <= Self.maximumRequestSize else {
+                    throw HTTPError(.uriTooLong, message: "requests are limited to \(Self.maximumRequestSize) bytes")
+                }
+                return Self.response(try ocsp.respond(to: Array(der)), type: "application/ocsp-response")
+            }),
+        ]
+    }
+
+    private func checkToken(_ request: Request, context: TrustServiceRequestContext) throws {
         guard let clients else { return }
-        guard clients.client(forAuthorization: request.headers[.authorization]) != nil else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"tsa\""],
+        let header = request.headers[.authorization]
+        guard let name = clients.client(forAuthorization: header) else {
+            // RFC 6750 3.1: say why when a token came and was not accepted.
+            let challenge = header == nil ? "Bearer realm=\"tsa\"" : "Bearer realm=\"tsa\", error=\"invalid_token\""
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge],
                             message: "the TSA needs Authorization: Bearer <token> of a registered client")
         }
+        context.client.value = name
     }
 
     static func body(of request: Request, type: String) async throws -> [UInt8] {
@@ -82,11 +116,17 @@ public struct TrustServiceRoutes: Sendable {
         guard contentType == type else {
             throw HTTPError(.unsupportedMediaType, message: "send Content-Type: \(type)")
         }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumRequestSize {
+            throw HTTPError(.contentTooLarge, message: "requests are limited to \(maximumRequestSize) bytes")
+        }
         do {
             let buffer = try await request.body.collect(upTo: maximumRequestSize)
             return Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
             throw HTTPError(.contentTooLarge, message: "requests are limited to \(maximumRequestSize) bytes")
+        } catch {
+            // The client went away or the connection was cut for slowness: nobody reads the answer.
+            throw HTTPError(.badRequest, message: "the request body did not arrive whole")
         }
     }
 

@@ -25,6 +25,18 @@ struct Serve: AsyncParsableCommand {
             `signtool sign --tsa` send it from --tsa-token-file or SIGNTOOL_TSA_TOKEN.
             --open-tsa lets anyone timestamp.
 
+            Slow and idle clients are cut off: a request (line, headers, body) must
+            arrive whole within --read-timeout of its first byte, and a new connection
+            must send its first one that soon; a connection idle after a response is
+            closed after --idle-timeout. At --max-connections, a new connection closes
+            the one unanswered longest (idle or sending slowly); if every one is being
+            answered, the newcomer gets 503. Shedding is logged as a warning.
+
+            Each request is logged at info: its id, the client's registered name (or
+            -), peer, method, path, status and duration; never a token or a body. A
+            known path asked with another method gets 405 and Allow; HEAD works
+            wherever GET does; the Bearer scheme may be written in any case.
+
             The CA passphrase comes from --ca-passphrase-file, SIGNTOOL_CA_PASSPHRASE,
             or the terminal. Port 0 picks a free port; the line printed on start says which.
 
@@ -41,12 +53,40 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Let anyone use the TSA, without a token.")
     var openTsa = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "notice"
+    @Option(help: ArgumentHelp("Seconds a client has to send a whole request, from its first byte or from connecting.",
+                               valueName: "seconds"))
+    var readTimeout: Double = Self.seconds(ConnectionLimits.defaultReadTimeout)
+
+    @Option(help: ArgumentHelp("Seconds a connection may stay open without a request after a response.",
+                               valueName: "seconds"))
+    var idleTimeout: Double = Self.seconds(ConnectionLimits.defaultIdleTimeout)
+
+    @Option(help: ArgumentHelp("Connections open at once; one more closes the one unanswered longest.",
+                               valueName: "count"))
+    var maxConnections: Int = ConnectionLimits.defaultMaximumConnections
+
+    @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
+    var logLevel: String = "info"
 
     func validate() throws {
         guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        for (name, value) in [("--read-timeout", readTimeout), ("--idle-timeout", idleTimeout)] {
+            guard value.isFinite, (0.1...3600).contains(value) else {
+                throw ValidationError("\(name) must be between 0.1 and 3600 seconds")
+            }
+        }
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be between 1 and 1000000")
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) }
+
+    var limits: ConnectionLimits {
+        ConnectionLimits(readTimeout: .milliseconds(Int((readTimeout * 1000).rounded())),
+                         idleTimeout: .milliseconds(Int((idleTimeout * 1000).rounded())),
+                         maximumConnections: maxConnections)
     }
 
     var parsedListen: (host: String, port: Int)? {
@@ -59,24 +99,31 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let routes: TrustServiceRoutes
+        var logger = Logger(label: "signtool-serve")
+        logger.logLevel = Logger.Level(rawValue: logLevel)!
         do {
             let authority = try data.openAuthority()
             let passphrase = try data.caPassphrase()
             try authority.checkPassphrase(passphrase)
             let token = openTsa ? nil : try TokenFile.loadOrCreate(authority.directory + "/service/tsa-token")
-            routes = try TrustServiceRoutes(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa)
+            routes = try TrustServiceRoutes(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa,
+                                            logger: logger)
         } catch let error as SignServiceError {
             printError(error.reason)
             throw ExitCode(ExitStatus.code(for: error))
         }
-        var logger = Logger(label: "signtool-serve")
-        logger.logLevel = Logger.Level(rawValue: logLevel)!
-        let router = Router()
-        routes.add(to: router)
+        var limits = self.limits
+        do {
+            if let lowered = try limits.fitDescriptorLimit() { logger.warning("\(lowered)") }
+        } catch let error as ConnectionLimitError {
+            printError(error.reason)
+            throw ExitCode(ExitStatus.ioError)
+        }
         let (host, port) = parsedListen!
         let open = openTsa
         let app = Application(
-            router: router,
+            router: routes.makeRouter(logger: logger),
+            server: .http1(limits: limits, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "signtool"),
             onServerRunning: { channel in
                 let actual = channel.localAddress?.port ?? port

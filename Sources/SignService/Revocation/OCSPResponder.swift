@@ -7,7 +7,9 @@ import Foundation
 ///
 /// - A certificate the register holds: `good`, or `revoked` with its time and reason.
 /// - A serial the register does not hold, or another issuer's certificate: `unknown`.
-/// - A request that is not an OCSPRequest: response status `malformedRequest`.
+/// - A request that is not an OCSPRequest: response status `malformedRequest`; so are bytes
+///   after it, a nonce outside 1 to 32 octets (RFC 8954 2.1, RFC 9654), an extension given
+///   twice (RFC 5280 4.2), and a critical extension the responder does not know.
 public final class OCSPResponder: @unchecked Sendable {
     private let identity: SigningIdentity
     private let database: AuthorityDatabase
@@ -33,11 +35,15 @@ public final class OCSPResponder: @unchecked Sendable {
     /// Answers a DER OCSPRequest with a DER OCSPResponse.
     public func respond(to requestBytes: [UInt8]) throws -> [UInt8] {
         OpenSSLErrorQueue.clear()
+        var consumed = 0
         let request: OpaquePointer? = requestBytes.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
-            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+            let parsed = d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+            if let start = buffer.baseAddress, let cursor { consumed = cursor - start }
+            return parsed
         }
-        guard let request, OCSP_request_onereq_count(request) > 0 else {
+        guard let request, consumed == requestBytes.count, OCSP_request_onereq_count(request) > 0,
+              Self.hasAcceptableExtensions(request) else {
             if let request { OCSP_REQUEST_free(request) }
             OpenSSLErrorQueue.clear()
             return try Self.encode(status: OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, basic: nil)
@@ -74,7 +80,8 @@ public final class OCSPResponder: @unchecked Sendable {
                 throw SignServiceError.openSSL("cannot add a status")
             }
         }
-        _ = OCSP_copy_nonce(basic, request)
+        // 1 copied, 2 no nonce asked for, 0 failed.
+        guard OCSP_copy_nonce(basic, request) > 0 else { throw SignServiceError.openSSL("cannot echo the nonce") }
         // The issuing CA goes along with the responder certificate, so a client holding only the root can check it.
         let certs = shim_sk_X509_new_null()
         defer { shim_sk_X509_free(certs) }
@@ -83,6 +90,32 @@ public final class OCSPResponder: @unchecked Sendable {
             throw SignServiceError.openSSL("cannot sign the OCSP response")
         }
         return try Self.encode(status: OCSP_RESPONSE_STATUS_SUCCESSFUL, basic: basic)
+    }
+
+    /// The request's extensions (RFC 6960 4.4): each at most once; a nonce that is a DER
+    /// OCTET STRING of 1 to 32 octets (RFC 8954 2.1: longer ones must be refused, and an
+    /// empty one proves nothing); no critical extension but the nonce, the only one answered.
+    static func hasAcceptableExtensions(_ request: OpaquePointer) -> Bool {
+        var seen: [OpaquePointer] = []
+        for index in 0..<OCSP_REQUEST_get_ext_count(request) {
+            guard let ext = OCSP_REQUEST_get_ext(request, index), let object = X509_EXTENSION_get_object(ext) else {
+                return false
+            }
+            guard !seen.contains(where: { OBJ_cmp($0, object) == 0 }) else { return false }
+            seen.append(object)
+            if OBJ_obj2nid(object) == NID_id_pkix_OCSP_Nonce {
+                guard let value = X509_EXTENSION_get_data(ext), let bytes = ASN1_STRING_get0_data(value) else {
+                    return false
+                }
+                let encoding = Array(UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(value))))
+                // Nonce ::= OCTET STRING (SIZE(1..32)): tag, one length octet, the octets.
+                guard encoding.count >= 3, encoding[0] == 0x04, Int(encoding[1]) == encoding.count - 2,
+                      (1...32).contains(encoding.count - 2) else { return false }
+            } else if X509_EXTENSION_get_critical(ext) != 0 {
+                return false
+            }
+        }
+        return true
     }
 
     private static func encode(status: Int32, basic: OpaquePointer?) throws -> [UInt8] {

@@ -92,9 +92,13 @@ public final class TimestampAuthority: @unchecked Sendable {
     }
 
     /// Answers a DER TimeStampReq with a DER TimeStampResp. A malformed or refused request
-    /// gets a response with a rejection status (RFC 3161 2.4.2), as clients expect.
+    /// gets a response with a rejection status (RFC 3161 2.4.2), as clients expect; so does
+    /// a TimeStampReq with bytes after it, which OpenSSL's parser would ignore.
     public func respond(to request: [UInt8]) throws -> [UInt8] {
-        try contexts.withContext { ctx in
+        if let extra = Self.bytesAfterRequest(request), extra > 0 {
+            return Self.rejection("the request has \(extra) bytes after the TimeStampReq")
+        }
+        return try contexts.withContext { ctx in
             OpenSSLErrorQueue.clear()
             let response: OpaquePointer? = try MemoryBIO.reading(request) { bio in TS_RESP_create_response(ctx, bio) }
             guard let response else { throw SignServiceError.openSSL("the TSA could not build a response") }
@@ -106,6 +110,36 @@ public final class TimestampAuthority: @unchecked Sendable {
             defer { shim_OPENSSL_free(out) }
             return Array(UnsafeBufferPointer(start: out, count: Int(length)))
         }
+    }
+
+    /// How many bytes follow the TimeStampReq at the start of `request`; nil if there is none
+    /// (OpenSSL's responder then rejects it, as it does any malformed request).
+    static func bytesAfterRequest(_ request: [UInt8]) -> Int? {
+        request.withUnsafeBufferPointer { buffer -> Int? in
+            guard let start = buffer.baseAddress else { return nil }
+            var cursor: UnsafePointer<UInt8>? = start
+            guard let parsed = d2i_TS_REQ(nil, &cursor, buffer.count) else {
+                OpenSSLErrorQueue.clear()
+                return nil
+            }
+            TS_REQ_free(parsed)
+            return cursor.map { buffer.count - ($0 - start) }
+        }
+    }
+
+    /// A TimeStampResp with status rejection, `text` as statusString and failInfo
+    /// badDataFormat, the answer OpenSSL gives to a request it cannot read (RFC 3161 2.4.2):
+    ///
+    ///     PKIStatusInfo ::= SEQUENCE { status PKIStatus, statusString PKIFreeText OPTIONAL,
+    ///                                  failInfo PKIFailureInfo OPTIONAL }
+    static func rejection(_ text: String) -> [UInt8] {
+        let rejection: UInt8 = 2
+        let utf8String: UInt8 = 0x0C
+        // BIT STRING with bit 5 (badDataFormat) set: two unused bits, 0b0000_0100.
+        let badDataFormat: [UInt8] = [0x03, 0x02, 0x02, 0x04]
+        let statusString = DERWriter.sequence(DERWriter.tlv(utf8String, Array(text.utf8)))
+        let statusInfo = DERWriter.sequence(DERWriter.smallInteger(rejection), statusString, badDataFormat)
+        return DERWriter.sequence(statusInfo)
     }
 
     private final class SerialBox: @unchecked Sendable {

@@ -5,16 +5,23 @@ import Testing
 final class TestServer {
     let process = Process()
     let port: Int
+    /// Where the server's standard error (its log) goes, if not to the test's.
+    let logPath: String?
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// `port` 0 lets the kernel pick; a CA whose --public-url names a port must be served there.
     /// `preload` runs the server with those variables (e.g. libfaketime's) through env(1),
     /// which execs it in the same process: a Swift program spawned directly with
     /// LD_PRELOAD=libfaketime loses its arguments, one exec'd by a preloaded env does not.
-    init(authority: TestAuthority, port requested: Int = 0, extra: [String] = [], preload: [String: String] = [:]) throws {
+    /// `launcher` runs it through another program that execs it (e.g. prlimit). `logPath`
+    /// collects its standard error, for `log`.
+    init(authority: TestAuthority, port requested: Int = 0, extra: [String] = [], preload: [String: String] = [:],
+         launcher: [String] = [], logPath: String? = nil) throws {
         let command = [Shell.signtoolPath, "serve", "--listen", "127.0.0.1:\(requested)"] + extra
-        process.executableURL = URL(fileURLWithPath: preload.isEmpty ? Shell.signtoolPath : "/usr/bin/env")
-        process.arguments = preload.isEmpty ? Array(command.dropFirst()) : command
+        let wrapper = launcher + (preload.isEmpty ? [] : ["/usr/bin/env"])
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? Shell.signtoolPath)
+        process.arguments = wrapper.isEmpty ? Array(command.dropFirst()) : Array(wrapper.dropFirst()) + command
+        self.logPath = logPath
         var environment = ProcessInfo.processInfo.environment
         environment.merge(authority.environment) { $1 }
         environment.merge(preload) { $1 }
@@ -22,7 +29,12 @@ final class TestServer {
         process.currentDirectoryURL = authority.work.url
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.standardError
+        if let logPath {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        } else {
+            process.standardError = FileHandle.standardError
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // The first line names the port the kernel picked.
@@ -57,6 +69,11 @@ final class TestServer {
         }
         guard bound else { throw TestFailure("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// What the server has logged so far (with `logPath`).
+    var log: String {
+        logPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
     }
 
     func stop() {
