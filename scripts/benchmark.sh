@@ -36,6 +36,7 @@ PY
 }
 
 echo "== preparing $FILES files of 1 KiB and a P-256 signer in $work"
+repo=$(pwd)
 cd "$work"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem \
     -subj "/C=SY/CN=Benchmark Root" -days 30 -addext "basicConstraints=critical,CA:TRUE" \
@@ -63,6 +64,12 @@ read -r sign_s _ < <(measure "$signtool" sign -q --key signer.key --cert signer.
 echo "== signtool verify: one call over the $FILES signatures"
 read -r verify_s _ < <(measure "$signtool" verify --json --trust root.pem files/*.p7s)
 
+WIDE_SIGNERS=${WIDE_SIGNERS:-20000}
+WIDE_CERTS=${WIDE_CERTS:-15000}
+echo "== one signature file with $WIDE_SIGNERS signers and $WIDE_CERTS certificates"
+python3 "$repo/scripts/wide_signature.py" files/doc-00000.bin.p7s "$WIDE_SIGNERS" "$WIDE_CERTS" wide.p7s
+read -r wide_s _ < <(measure "$signtool" verify --json --offline --trust root.pem --content files/doc-00000.bin wide.p7s)
+
 echo "== openssl speed -multi $CORES ecdsap256"
 speed=$(openssl speed -seconds 3 -multi "$CORES" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print $(NF-1), $NF}' | tail -1)
 read -r prim_sign prim_verify <<<"$speed"
@@ -85,9 +92,9 @@ read -r dgst_s2 _ < <(measure openssl dgst -sha256 big.bin)
 dgst_best=$(python3 -c "print(min($dgst_s, $dgst_s2))")
 
 python3 - "$FILES" "$sign_s" "$verify_s" "$prim_sign" "$prim_verify" "$LOOP" "$loop_s" \
-    "$BIG_MIB" "$dgst_best" "$big_s" "$big_kib" "$CORES" <<'PY'
+    "$BIG_MIB" "$dgst_best" "$big_s" "$big_kib" "$CORES" "$WIDE_SIGNERS" "$WIDE_CERTS" "$wide_s" <<'PY'
 import sys
-files, sign_s, verify_s, prim_sign, prim_verify, loop, loop_s, mib, dgst_s, big_s, big_kib, cores = sys.argv[1:]
+files, sign_s, verify_s, prim_sign, prim_verify, loop, loop_s, mib, dgst_s, big_s, big_kib, cores, wide_signers, wide_certs, wide_s = sys.argv[1:]
 files, loop, mib, cores = int(files), int(loop), int(mib), int(cores)
 sign_rate, verify_rate = files / float(sign_s), files / float(verify_s)
 prim_sign, prim_verify = float(prim_sign), float(prim_verify)
@@ -108,4 +115,5 @@ print(f"{'openssl dgst -sha256, %d MiB' % mib:46} {dgst_tp:>10,.0f} MiB/s")
 print(f"{'signtool sign, %d MiB' % mib:46} {big_tp:>10,.0f} MiB/s")
 print(f"{'  share of openssl dgst throughput':46} {100*big_tp/dgst_tp:>14.1f} % {verdict(big_tp >= 0.85*dgst_tp):>22}")
 print(f"{'  peak memory (max RSS)':46} {peak_mib:>12.1f} MiB {verdict(peak_mib < 64):>22}")
+print(f"{'verify, 1 file, %s signers x %s certificates' % (wide_signers, wide_certs):46} {float(wide_s):>14.2f} s")
 PY

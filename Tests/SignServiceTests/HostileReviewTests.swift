@@ -239,4 +239,142 @@ struct HostileReviewTests {
         #expect(modes.keys.contains("authority.sqlite"))
         for (name, mode) in modes { #expect(mode == 0o600, "\(name) is \(String(mode, radix: 8))") }
     }
+
+    // MARK: Second hostile review
+
+    @Test("an ASiC-E entry marked as a directory but holding data (Unix mode or DOS bit) is refused", arguments: ["unix", "dos"])
+    func directoryEntryWithData(kind: String) throws {
+        let signer = try pki.issue("asic", subject: "/CN=Container Signer")
+        #expect(try sign(signer, ["--asic", "decision.asice"]).status == 0)
+        try work.write("dir.py", """
+            import zipfile
+            src = zipfile.ZipFile('decision.asice')
+            out = zipfile.ZipFile('dir.asice', 'w')
+            for info in src.infolist():
+                out.writestr(info, src.read(info.filename))
+            entry = zipfile.ZipInfo('evil.txt')
+            entry.create_system = 3 if '\(kind)' == 'unix' else 0
+            entry.external_attr = (0o040755 << 16) if '\(kind)' == 'unix' else 0x10
+            out.writestr(entry, b'PAY 1,000,000 TO ATTACKER')
+            out.close()
+            """)
+        #expect(try Shell.run("python3", ["dir.py"], in: work.url).status == 0)
+        let result = try Shell.signtool(["verify", "--trust", pki.root, "dir.asice"], in: work.url)
+        #expect(result.status == 65, "\(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("evil.txt is marked a directory"), "\(result.stderr)")
+    }
+
+    @Test("the CA refuses names with control or invisible characters; the report escapes such names from elsewhere")
+    func invisibleCharactersInNames() throws {
+        let ca = try TestAuthority()
+        for (label, name) in [("newline", "Eve\\n  Signed by: Minister of Justice"), ("override", "Eve \\u202eyrtsiniM"),
+                              ("nul", "Minister\\x00 (forged)")] {
+            try ca.work.write("csr-\(label).py", """
+                from cryptography import x509
+                from cryptography.hazmat.primitives import hashes, serialization
+                from cryptography.hazmat.primitives.asymmetric import ec
+                from cryptography.x509.oid import NameOID
+                key = ec.generate_private_key(ec.SECP256R1())
+                csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([
+                    x509.NameAttribute(NameOID.COMMON_NAME, "\(name)")])).sign(key, hashes.SHA256())
+                open('\(label).csr', 'wb').write(csr.public_bytes(serialization.Encoding.PEM))
+                """)
+            #expect(try Shell.run("python3", ["csr-\(label).py"], in: ca.work.url).status == 0)
+            let issued = try ca.run(["cert", "issue", "--profile", "official", "--csr", "\(label).csr", "--out", "\(label).pem"])
+            #expect(issued.status == 65, "\(label): \(issued.stderr)")
+            #expect(issued.stderr.contains("invisible or control character"), "\(label): \(issued.stderr)")
+            #expect(!issued.stderr.dropLast().contains("\n"), "the message itself holds a line break: \(issued.stderr)")
+        }
+        // A certificate made elsewhere (openssl, no such checks) with a line break in its name.
+        try work.write("forged.py", """
+            import datetime
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.x509.oid import NameOID
+            issuer_key = serialization.load_pem_private_key(open('\(pki.directory.path("issuing.key"))', 'rb').read(), None)
+            issuer = x509.load_pem_x509_certificate(open('\(pki.issuing)', 'rb').read())
+            key = ec.generate_private_key(ec.SECP256R1())
+            now = datetime.datetime.now(datetime.timezone.utc)
+            cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Eve\\n  Signed by: Minister")]))
+                    .issuer_name(issuer.subject).public_key(key.public_key()).serial_number(4242)
+                    .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+                    .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+                    .sign(issuer_key, hashes.SHA256()))
+            open('eve.pem', 'wb').write(cert.public_bytes(serialization.Encoding.PEM))
+            open('eve.key', 'wb').write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            """)
+        #expect(try Shell.run("python3", ["forged.py"], in: work.url).status == 0)
+        try Shell.openssl(["cms", "-sign", "-binary", "-in", "decision.txt", "-signer", "eve.pem", "-inkey", "eve.key",
+                           "-certfile", pki.chainFile, "-outform", "DER", "-out", "eve.p7s"], in: work.url)
+        let report = try Shell.signtool(["verify", "--offline", "--trust", pki.root, "--content", "decision.txt", "eve.p7s"], in: work.url)
+        #expect(!report.stdout.split(separator: "\n").contains { $0.hasPrefix("  Signed by: Minister") }, "\(report.stdout)")
+        #expect(report.stdout.contains("Eve\\u{A}"), "\(report.stdout)")
+    }
+
+    @Test("embedded revocation data issued more than a day before the time it speaks for is not used")
+    func staleEmbeddedCRL() throws {
+        let signer = try pki.issue("stolen", subject: "/CN=Stolen Key")
+        // A CRL issued three days ago and valid for a week: it cannot show what happened since.
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyMMddHHmmss'Z'"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        try Shell.openssl(["ca", "-config", "ca.cnf", "-gencrl", "-out", "old.crl",
+                           "-crl_lastupdate", formatter.string(from: Date().addingTimeInterval(-3 * 86400)),
+                           "-crl_nextupdate", formatter.string(from: Date().addingTimeInterval(4 * 86400))], in: pki.directory.url)
+        #expect(try sign(signer).status == 0)
+        try work.write("embed.py", """
+            from asn1crypto import cms, crl, pem
+            info = cms.ContentInfo.load(open('decision.txt.p7s', 'rb').read())
+            data = open('\(pki.directory.path("old.crl"))', 'rb').read()
+            if pem.detect(data): _, _, data = pem.unarmor(data)
+            info['content']['crls'] = cms.RevocationInfoChoices([cms.RevocationInfoChoice(name='crl', value=crl.CertificateList.load(data))])
+            open('with-old-crl.p7s', 'wb').write(info.dump(force=True))
+            """)
+        #expect(try Shell.run("python3", ["embed.py"], in: work.url).status == 0)
+        let (result, report) = try verify(["--offline", "--content", "decision.txt", "with-old-crl.p7s"])
+        let warnings = ((report["signatures"] as? [[String: Any]])?.first?["warnings"] as? [String]) ?? []
+        #expect(warnings.contains { $0.contains("embedded CRL") && $0.contains("issued more than a day before") }, "\(result.stdout)")
+        #expect(warnings.contains { $0.contains("revocation status not checked for CN=Stolen Key") }, "\(warnings)")
+    }
+
+    @Test("a signature timestamp whose token does not carry its TSA's certificate is no proof of existence")
+    func timestampWithoutTSACertificate() throws {
+        let ca = try TestAuthority()
+        let server = try TestServer(authority: ca)
+        let token = String(decoding: try Data(contentsOf: URL(fileURLWithPath: ca.data + "/service/tsa-token")), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let (key, cert) = try ca.issue("official")
+        try ca.work.write("d.txt", "decision\n")
+        let signed = try ca.run(["sign", "--key", key, "--cert", cert, "--chain", ca.issuing, "--tsa", server.url + "/tsa", "d.txt"],
+                                environment: ["SIGNTOOL_TSA_TOKEN": token])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        // Move the TSA certificate out of the token into the outer certificates, where anyone may put anything.
+        try ca.work.write("strip.py", """
+            from asn1crypto import cms, pem
+            info = cms.ContentInfo.load(open('d.txt.p7s', 'rb').read())
+            si = info['content']['signer_infos'][0]
+            attrs = [a for a in si['unsigned_attrs']]
+            moved = []
+            for attribute in attrs:
+                if attribute['type'].dotted == '1.2.840.113549.1.9.16.2.14':
+                    tokens = []
+                    for value in attribute['values']:
+                        inner = value['content']
+                        moved += [c for c in inner['certificates']]
+                        inner['certificates'] = None
+                        tokens.append(value)
+                    attribute['values'] = tokens
+            si['unsigned_attrs'] = cms.CMSAttributes(attrs)
+            info['content']['certificates'] = cms.CertificateSet([c for c in info['content']['certificates']] + moved)
+            open('stripped.p7s', 'wb').write(info.dump(force=True))
+            """)
+        let stripped = try Shell.run("python3", ["strip.py"], in: ca.work.url)
+        #expect(stripped.status == 0, "\(stripped.stderr)")
+        let before = try ca.run(["verify", "--json", "--offline", "--trust", ca.root, "--content", "d.txt", "d.txt.p7s"])
+        #expect(before.stdout.contains("\"level\":\"B-T\""), "\(before.stdout)")
+        let after = try ca.run(["verify", "--json", "--offline", "--trust", ca.root, "--content", "d.txt", "stripped.p7s"])
+        #expect(after.stdout.contains("does not carry its TSA's certificate"), "\(after.stdout)")
+        #expect(after.stdout.contains("\"level\":\"B-B\"") && after.stdout.contains("\"timestamp\":null"), "\(after.stdout)")
+    }
 }

@@ -66,6 +66,21 @@ public enum CertificateNames {
         }
     }
 
+    /// Characters no name in a certificate may hold: controls (NUL, line breaks), and the
+    /// invisible format characters that reorder or hide text (bidi overrides and isolates,
+    /// zero-width characters, the Arabic letter mark): they let a name print as another.
+    public static func invisibleCharacterProblem(_ value: String) -> String? {
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            let control = v < 0x20 || (0x7F...0x9F).contains(v)
+            let format = scalar.properties.generalCategory == .format || (0x2028...0x2029).contains(v)
+            if control || format {
+                return "a name may not hold the invisible or control character U+\(String(format: "%04X", v)), which would let it print as another name"
+            }
+        }
+        return nil
+    }
+
     /// Why `value` breaks the bidi rule (RFC 3454 section 6), or nil: a string with any
     /// right-to-left letter must have no left-to-right letter, and must start and end with
     /// a right-to-left character. Digits, spaces and punctuation are neutral.
@@ -74,10 +89,10 @@ public enum CertificateNames {
         let rightToLeft = scalars.filter(isRightToLeft)
         guard !rightToLeft.isEmpty else { return nil }
         if scalars.contains(where: isLeftToRight) {
-            return "'\(value)' mixes right-to-left and left-to-right letters in one attribute; other validators cannot match such a name (RFC 3454 section 6): write it in one script, or split it into two attributes"
+            return "'\(printable(value))' mixes right-to-left and left-to-right letters in one attribute; other validators cannot match such a name (RFC 3454 section 6): write it in one script, or split it into two attributes"
         }
         guard let first = scalars.first, let last = scalars.last, isRightToLeft(first), isRightToLeft(last) else {
-            return "'\(value)' must begin and end with a right-to-left letter (RFC 3454 section 6): move the digits or punctuation inside"
+            return "'\(printable(value))' must begin and end with a right-to-left letter (RFC 3454 section 6): move the digits or punctuation inside"
         }
         return nil
     }
@@ -110,7 +125,7 @@ public enum CertificateNames {
             guard length >= 0, let utf8 else { continue }
             let value = String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
             shim_OPENSSL_free(utf8)
-            if let problem = bidiProblem(value) { return problem }
+            if let problem = invisibleCharacterProblem(value) ?? bidiProblem(value) { return problem }
         }
         return nil
     }

@@ -51,7 +51,9 @@ public struct DistinguishedName: Sendable, Equatable, CustomStringConvertible {
             if type.uppercased() == "C" && (value.count != 2 || !value.allSatisfy({ $0.isASCII && $0.isLetter })) {
                 throw SignServiceError.malformed("subject: the country must be two letters (ISO 3166), not '\(value)'")
             }
-            if let problem = CertificateNames.bidiProblem(value) { throw SignServiceError.malformed("subject: \(problem)") }
+            if let problem = CertificateNames.invisibleCharacterProblem(value) ?? CertificateNames.bidiProblem(value) {
+                throw SignServiceError.malformed("subject: \(problem)")
+            }
             attributes.append(Attribute(type: type, value: value))
         }
         guard !attributes.isEmpty else { throw SignServiceError.malformed("subject: empty name") }

@@ -347,7 +347,15 @@ enum ZipReader {
             try checkName(name, container: path)
             guard seen.insert(name).inserted else { throw SignServiceError.malformed("\(path): the entry \(name) appears twice") }
             let type = archive_entry_filetype(entry)
-            if type == 0o040000 { index += 1; continue }
+            if type == 0o040000 {
+                // A directory is a name ending in "/" and nothing else: an entry marked as one
+                // that holds data would be extracted as a file no signature covers.
+                guard name.hasSuffix("/"), archive_entry_size_is_set(entry) == 0 || archive_entry_size(entry) == 0 else {
+                    throw SignServiceError.malformed("\(path): the entry \(CertificateNames.printable(name)) is marked a directory but is named or filled like a file")
+                }
+                index += 1
+                continue
+            }
             guard type == 0o100000, archive_entry_hardlink(entry) == nil, archive_entry_symlink(entry) == nil else {
                 throw SignServiceError.malformed("\(path): the entry \(name) is a link or special file, which a container must not hold")
             }
@@ -435,6 +443,13 @@ enum ZipReader {
             let commentLength = ZipOutput.le16(directory, at + 32)
             let next: Int = at + 46 + nameLength + extraLength + commentLength
             guard next <= directory.count else { throw SignServiceError.malformed("\(path): damaged ZIP container (central directory)") }
+            let uncompressed: Int = ZipOutput.le32(directory, at + 24)
+            let attributesLow: Int = ZipOutput.le32(directory, at + 38)
+            let entryName = String(decoding: directory[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
+            let unixDirectory = (host == 3 || host == 19) && (attributesLow >> 16) & 0o170000 == 0o040000
+            if (attributesLow & 0x10 != 0 || unixDirectory) && (!entryName.hasSuffix("/") || uncompressed != 0) {
+                throw SignServiceError.malformed("\(path): the entry \(CertificateNames.printable(entryName)) is marked a directory but is named or filled like a file")
+            }
             // Unix (3) and OS X (19) keep st_mode in the high half of the external attributes.
             if host == 3 || host == 19 {
                 let attributes: Int = ZipOutput.le32(directory, at + 38)

@@ -293,9 +293,20 @@ public final class SignatureVerifier: Sendable {
         // signature malformed (RFC 5652 11, EN 319 122-1 5.2): which value would count?
         for problem in info.attributeCardinalityProblems { fail(.totalFailed, .formatFailure, problem) }
         func present(_ oid: [UInt8]) -> Bool { !info.signedAttributeValueCounts(oid).isEmpty }
-        if result.signingTime == nil && !present(KnownOID.signingTime) { result.warnings.append("no signing-time attribute") }
+        // Once with one value, yet unreadable: a value of the wrong type must never make a
+        // check silently disappear (a messageDigest that is no OCTET STRING compares nothing).
+        func single(_ oid: [UInt8]) -> Bool { info.signedAttributeValueCounts(oid) == [1] }
+        if result.signingTime == nil {
+            if !present(KnownOID.signingTime) {
+                result.warnings.append("no signing-time attribute")
+            } else if single(KnownOID.signingTime) {
+                fail(.totalFailed, .formatFailure, "the signing-time signed attribute is malformed (not a UTCTime or GeneralizedTime in DER)")
+            }
+        }
         switch info.contentTypeAttribute {
         case nil where !present(KnownOID.contentType): fail(.totalFailed, .formatFailure, "the content-type signed attribute is missing")
+        case nil where single(KnownOID.contentType):
+            fail(.totalFailed, .formatFailure, "the content-type signed attribute is malformed (not an object identifier)")
         case let type? where type != eContentType:
             fail(.totalFailed, .formatFailure, "the content-type signed attribute does not match the content")
         default: break
@@ -306,6 +317,8 @@ public final class SignatureVerifier: Sendable {
             }
         } else if !present(KnownOID.messageDigest) {
             fail(.totalFailed, .formatFailure, "the message-digest signed attribute is missing")
+        } else if single(KnownOID.messageDigest) {
+            fail(.totalFailed, .formatFailure, "the message-digest signed attribute is malformed (not one OCTET STRING): nothing ties the signature to a document")
         }
         if let mismatch = info.signatureAlgorithmMismatch(with: record) {
             fail(.totalFailed, .sigCryptoFailure, mismatch)
@@ -340,6 +353,9 @@ public final class SignatureVerifier: Sendable {
         for token in info.signatureTimestampTokens {
             switch TimestampVerification.check(token: token, covering: info.signatureValue, anchors: policy.trustAnchors,
                                                untrusted: candidates.certificates) {
+            case .valid(let verified) where verified.tsaCertificate == nil:
+                // Without its TSA's certificate in the token, whose revocation would be checked?
+                result.warnings.append("the signature timestamp from \(verified.tsa) does not carry its TSA's certificate; it is not used as proof of existence")
             case .valid(let verified):
                 timestamps.append(verified)
             case .invalid(let reason):
@@ -397,23 +413,29 @@ public final class SignatureVerifier: Sendable {
         if let proof {
             result.timestamp = .init(time: proof.time, tsa: proof.tsa)
             if isCAdES { result.level = .baselineT }
+            if let claimed = result.signingTime, claimed > proof.time.addingTimeInterval(300) {
+                result.warnings.append("the claimed signing time (\(CertificatePathValidator.format(claimed))) is after the signature timestamp (\(CertificatePathValidator.format(proof.time))): the signer's clock or claim is wrong")
+            }
         }
 
         // Revocation data the signature carries counts only if it was current at the time it
         // must speak for (the timestamp, else now): an old "good" could hide a revocation.
         let reference = proof?.time ?? policy.validationTime
         func current(thisUpdate: Date?, nextUpdate: Date?) -> Bool {
+            // Issued long before that time, it cannot speak for it: a revocation in between
+            // would not show (an old CRL, still unexpired, hid a stolen key's revocation).
+            guard let thisUpdate, thisUpdate >= reference.addingTimeInterval(-Self.revocationIssueWindow) else { return false }
             if let nextUpdate { return nextUpdate >= reference }
-            return thisUpdate.map { $0 >= reference.addingTimeInterval(-Self.revocationFreshnessGrace) } ?? false
+            return thisUpdate >= reference.addingTimeInterval(-Self.revocationFreshnessGrace)
         }
         var when: String { CertificatePathValidator.format(reference) }
         for crl in embeddedCRLs where !current(thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate) {
-            result.warnings.append("the embedded CRL of \(crl.issuer) was no longer current at \(when); it is not used")
+            result.warnings.append("the embedded CRL of \(crl.issuer) was not current at \(when) (issued more than a day before, or expired); it is not used")
             crls.removeAll { $0 === crl }
         }
         let embeddedCRLs = embeddedCRLs.filter { current(thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate) }
         for (certificate, answer) in embeddedAnswers where !current(thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate) {
-            result.warnings.append("the embedded OCSP response about \(certificate.subject) was no longer current at \(when); it is not used")
+            result.warnings.append("the embedded OCSP response about \(certificate.subject) was not current at \(when) (produced more than a day before, or expired); it is not used")
             embeddedAnswers[certificate] = nil
         }
 
@@ -534,6 +556,10 @@ public final class SignatureVerifier: Sendable {
 
     /// How old an OCSP answer without nextUpdate may be, before the time it speaks for.
     static let revocationFreshnessGrace: TimeInterval = 3600
+    /// How long before the time it speaks for embedded revocation data may have been issued:
+    /// a CA reissues its CRL at least daily, and `sign --level LT` fetches it shortly before
+    /// the timestamp.
+    static let revocationIssueWindow: TimeInterval = 24 * 3600
 
     /// The certificate that issued `certificate`, among the candidates and trust anchors.
     private func issuer(of certificate: Certificate, candidates: CandidateCertificates) -> Certificate? {

@@ -62,6 +62,35 @@ def two_digests(attrs):
     doubled = cms.CMSAttribute({'type': 'message_digest', 'values': [md['values'][0].native, b'\x00' * 32]})
     return [doubled if a is md else a for a in attrs]
 write('two-valued-message-digest', edit_attrs(two_digests))
+# messageDigest present once, but a UTF8String: a verifier that reads it as "absent" would
+# compare no digest at all and pass any document. Patched in place (asn1crypto's schema
+# would not encode it) and re-signed until the signature keeps its length.
+def patch_message_digest_tag(tag):
+    info = fresh()
+    si = signer(info)
+    attrs = si['signed_attrs'].dump()
+    original = si['signature'].native
+    md_oid = bytes.fromhex('06092a864886f70d010904')
+    at = attrs.index(md_oid) + len(md_oid)
+    assert attrs[at] == 0x31 and attrs[at + 2] == 0x04
+    patched = bytearray(attrs)
+    patched[at + 2] = tag
+    to_sign = b'\x31' + bytes(patched[1:])
+    for _ in range(200):
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            signature = key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+        else:
+            signature = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+        if len(signature) == len(original):
+            break
+    raw = bytearray(good)
+    start = raw.index(attrs)
+    raw[start:start + len(attrs)] = patched
+    where = raw.index(original)
+    raw[where:where + len(original)] = signature
+    return bytes(raw)
+open('%s/message-digest-not-octet-string.p7s' % out, 'wb').write(patch_message_digest_tag(0x0C))
+
 # Two signing-certificate-v2 attributes.
 write('duplicate-signing-certificate-v2', edit_attrs(lambda a: a + [attr(a, SIGNING_CERTIFICATE_V2)]))
 # No signing-certificate-v2: plain CMS, still a valid signature.
