@@ -27,6 +27,9 @@ struct DifferentialTests {
                 + "OpenSSL (ossl_cms_si_check_attributes) and signtool refuse a second signing time"),
         .init(variant: "two-valued-message-digest", signtool: "TOTAL_FAILED/FORMAT_FAILURE", openssl: false, pyhanko: false, why: ""),
         .init(variant: "message-digest-not-octet-string", signtool: "TOTAL_FAILED/FORMAT_FAILURE", openssl: false, pyhanko: false, why: ""),
+        .init(variant: "signing-time-unsigned", signtool: "TOTAL_FAILED/FORMAT_FAILURE", openssl: false, pyhanko: true,
+              why: "RFC 5652 11.3 requires signing-time to be signed; OpenSSL's attribute check and signtool refuse it unsigned, "
+                + "pyHanko does not check where attributes sit"),
         .init(variant: "duplicate-signing-certificate-v2", signtool: "TOTAL_FAILED/FORMAT_FAILURE", openssl: false, pyhanko: false, why: ""),
         .init(variant: "no-signing-certificate", signtool: "TOTAL_PASSED", openssl: true, pyhanko: true,
               why: "all accept a plain CMS signature; signtool reports its level as CMS, not CAdES B-B"),

@@ -165,6 +165,8 @@ struct ParsedSignerInfo: SignerEvidence {
     let signature: [UInt8]
     /// Unsigned attributes: type and value encodings.
     let unsignedAttributes: [(type: [UInt8], values: [[UInt8]])]
+    /// Whether the signed attributes' encodings are in ascending order, as DER's SET OF asks.
+    let attributesInDEROrder: Bool
 
     init(_ bytes: [UInt8], node: DER.Node) throws {
         var fields = DER.Reader(bytes, contentsOf: node)
@@ -184,13 +186,19 @@ struct ParsedSignerInfo: SignerEvidence {
         }
         digestOID = try Self.algorithmOID(bytes, try fields.read(DER.sequence))
         var attributes: [(type: [UInt8], values: [[UInt8]], firstTag: UInt8?)] = []
+        var inOrder = true
         if let signed = try fields.readIfPresent(0xA0) {
             var encoding = Array(bytes[signed.encoding])
             encoding[0] = DER.set
             signedAttributes = encoding
             var reader = DER.Reader(bytes, contentsOf: signed)
+            var previous: ArraySlice<UInt8>?
             while !reader.isAtEnd {
-                var attribute = DER.Reader(bytes, contentsOf: try reader.read(DER.sequence))
+                let node = try reader.read(DER.sequence)
+                let encoding = bytes[node.encoding]
+                if let previous, !Self.isOrdered(previous, encoding) { inOrder = false }
+                previous = encoding
+                var attribute = DER.Reader(bytes, contentsOf: node)
                 let type = Array(bytes[try attribute.read(DER.objectIdentifier).content])
                 var values = DER.Reader(bytes, contentsOf: try attribute.read(DER.set))
                 try attribute.finish()
@@ -207,6 +215,7 @@ struct ParsedSignerInfo: SignerEvidence {
             signedAttributes = nil
         }
         self.attributes = attributes
+        attributesInDEROrder = inOrder
         signatureOID = try Self.algorithmOID(bytes, try fields.read(DER.sequence))
         signature = Array(bytes[try fields.read(DER.octetString).content])
         var unsigned: [(type: [UInt8], values: [[UInt8]])] = []
@@ -223,6 +232,13 @@ struct ParsedSignerInfo: SignerEvidence {
         }
         unsignedAttributes = unsigned
         try fields.finish()
+    }
+
+    /// X.690 11.6: SET OF components in ascending order of their encodings, the shorter
+    /// padded with zero octets at the end.
+    static func isOrdered(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return x < y }
+        return a.count <= b.count
     }
 
     private static func algorithmOID(_ bytes: [UInt8], _ node: DER.Node) throws -> [UInt8] {
@@ -310,6 +326,10 @@ struct ParsedSignerInfo: SignerEvidence {
     var signatureAlgorithmOID: [UInt8] { signatureOID }
 
     var identifierKey: Identifier? { identifier }
+
+    var unsignedAttributeTypes: [[UInt8]] { unsignedAttributes.map(\.type) }
+
+    var signedAttributesInDEROrder: Bool? { attributesInDEROrder }
 
     func identifies(_ record: CertificateRecord) -> Bool {
         switch identifier {

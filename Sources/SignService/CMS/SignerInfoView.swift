@@ -130,6 +130,14 @@ struct SignerInfoView: SignerEvidence {
 
     var identifierKey: ParsedSignerInfo.Identifier? { nil }
 
+    var unsignedAttributeTypes: [[UInt8]] {
+        (0..<max(CMS_unsigned_get_attr_count(pointer), 0)).compactMap { index in
+            CMS_unsigned_get_attr(pointer, index).flatMap { Self.contents(ofOID: X509_ATTRIBUTE_get0_object($0)) }
+        }
+    }
+
+    var signedAttributesInDEROrder: Bool? { nil }
+
     func identifies(_ record: CertificateRecord) -> Bool {
         CMS_SignerInfo_cert_cmp(pointer, record.certificate.pointer) == 0
     }

@@ -85,6 +85,8 @@ final class CertificatePathValidator: @unchecked Sendable {
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
         X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(ctx), AlgorithmPolicy.openSSLSecurityLevel)
+        // RFC 5280 6.1 policy processing: without it OpenSSL ignores requireExplicitPolicy.
+        X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_POLICY_CHECK))
         if !crls.isEmpty {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
             X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))

@@ -86,7 +86,7 @@ public enum CertificateValidation {
         }
         let param = X509_STORE_CTX_get0_param(ctx)
         X509_VERIFY_PARAM_set_time(param, time_t(request.time.timeIntervalSince1970))
-        var flags = UInt(X509_V_FLAG_X509_STRICT)
+        var flags = UInt(X509_V_FLAG_X509_STRICT) | UInt(X509_V_FLAG_POLICY_CHECK)
         if !crls.isEmpty {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
             flags |= UInt(X509_V_FLAG_CRL_CHECK) | (checkEveryCRL ? UInt(X509_V_FLAG_CRL_CHECK_ALL) : 0)

@@ -291,7 +291,8 @@ public final class SignatureVerifier: Sendable {
         }
         // Attributes allowed once with one value that occur twice or carry two values make the
         // signature malformed (RFC 5652 11, EN 319 122-1 5.2): which value would count?
-        for problem in info.attributeCardinalityProblems { fail(.totalFailed, .formatFailure, problem) }
+        let attributeProblems = info.attributeCardinalityProblems + info.attributePlacementProblems
+        for problem in attributeProblems { fail(.totalFailed, .formatFailure, problem) }
         func present(_ oid: [UInt8]) -> Bool { !info.signedAttributeValueCounts(oid).isEmpty }
         // Once with one value, yet unreadable: a value of the wrong type must never make a
         // check silently disappear (a messageDigest that is no OCTET STRING compares nothing).
@@ -322,7 +323,8 @@ public final class SignatureVerifier: Sendable {
         }
         if let mismatch = info.signatureAlgorithmMismatch(with: record) {
             fail(.totalFailed, .sigCryptoFailure, mismatch)
-        } else if !info.verifySignature(with: record) {
+        } else if attributeProblems.isEmpty && !info.verifySignature(with: record) {
+            // (OpenSSL's verifier also refuses malformed attributes: that is not a bad signature value.)
             fail(.totalFailed, .sigCryptoFailure, "the signature value does not verify with the signer's public key")
         }
         if let weakness = record.certificate.publicKeyWeakness {
@@ -336,9 +338,12 @@ public final class SignatureVerifier: Sendable {
             isCAdES = false
             result.level = .plainCMS
             result.warnings.append("no signing-certificate attribute: a plain CMS signature, not CAdES; the signer is identified by issuer and serial number only")
-        case false?: 
+        case false?:
             isCAdES = true
             fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute does not match the signer's certificate")
+        case nil where single(KnownOID.signingCertificate) || single(KnownOID.signingCertificateV2):
+            isCAdES = true
+            fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute is malformed (not an ESS SigningCertificate sequence)")
         default:
             isCAdES = true
         }

@@ -24,6 +24,11 @@ protocol SignerEvidence {
     func signedAttributeValueCounts(_ oid: [UInt8]) -> [Int]
     /// The signatureAlgorithm field's OID (contents octets).
     var signatureAlgorithmOID: [UInt8] { get }
+    /// The types (OID contents octets) of the unsigned attributes.
+    var unsignedAttributeTypes: [[UInt8]] { get }
+    /// False when the signed attributes are not in DER SET OF order (X.690 11.6); nil when
+    /// this reader cannot tell.
+    var signedAttributesInDEROrder: Bool? { get }
     func identifies(_ record: CertificateRecord) -> Bool
     /// The SignerIdentifier as lookup keys, when known without asking OpenSSL.
     var identifierKey: ParsedSignerInfo.Identifier? { get }
@@ -51,6 +56,23 @@ extension SignerEvidence {
             }
             return nil
         }
+    }
+
+    /// Attributes in a place RFC 5652 forbids: contentType, messageDigest and signingTime
+    /// MUST be signed (11.1-11.3), a countersignature MUST NOT be (11.4).
+    var attributePlacementProblems: [String] {
+        var problems: [String] = []
+        for (oid, name) in [(KnownOID.contentType, "content-type"), (KnownOID.messageDigest, "message-digest"),
+                            (KnownOID.signingTime, "signing-time")] where unsignedAttributeTypes.contains(oid) {
+            problems.append("a \(name) attribute is among the unsigned attributes; RFC 5652 requires it to be signed")
+        }
+        if !signedAttributeValueCounts(KnownOID.countersignature).isEmpty {
+            problems.append("a countersignature is among the signed attributes; RFC 5652 allows it only unsigned")
+        }
+        if signedAttributesInDEROrder == false {
+            problems.append("the signed attributes are not in DER order (RFC 5652 5.3 requires DER)")
+        }
+        return problems
     }
 
     /// Why the signatureAlgorithm disagrees with the digest algorithm or the key, if it does.
@@ -123,6 +145,7 @@ enum KnownOID {
     static let contentType: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03]
     static let messageDigest: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04]
     static let signingTime: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05]
+    static let countersignature: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x06]
     static let signingCertificate: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x0C]
     static let signingCertificateV2: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x2F]
     /// id-aa-signatureTimeStampToken (RFC 3161 appendix A).

@@ -91,6 +91,12 @@ def patch_message_digest_tag(tag):
     return bytes(raw)
 open('%s/message-digest-not-octet-string.p7s' % out, 'wb').write(patch_message_digest_tag(0x0C))
 
+# signingTime copied into the unsigned attributes (RFC 5652 11.3: it MUST be signed).
+info = fresh()
+si = signer(info)
+copy = attr([a for a in si['signed_attrs']], 'signing_time')
+si['unsigned_attrs'] = cms.CMSAttributes([cms.CMSAttribute.load(copy.dump())])
+write('signing-time-unsigned', info)
 # Two signing-certificate-v2 attributes.
 write('duplicate-signing-certificate-v2', edit_attrs(lambda a: a + [attr(a, SIGNING_CERTIFICATE_V2)]))
 # No signing-certificate-v2: plain CMS, still a valid signature.
