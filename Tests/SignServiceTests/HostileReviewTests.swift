@@ -26,6 +26,26 @@ struct HostileReviewTests {
                            in: work.url)
     }
 
+    /// A signed container with one more entry written by Python's zipfile: `name`, its
+    /// central-directory host system and external attributes, and its bytes.
+    private func containerWithExtraEntry(_ output: String, name: String, system: Int, attributes: String, data: String = "") throws {
+        let signer = try pki.issue("asic-\(output)", subject: "/CN=Container Signer")
+        #expect(try sign(signer, ["--asic", "decision.asice", "--force"]).status == 0)
+        try work.write("extra.py", """
+            import zipfile
+            src = zipfile.ZipFile('decision.asice')
+            out = zipfile.ZipFile('\(output)', 'w')
+            for info in src.infolist():
+                out.writestr(info, src.read(info.filename))
+            entry = zipfile.ZipInfo('\(name)')
+            entry.create_system = \(system)
+            entry.external_attr = \(attributes)
+            out.writestr(entry, b'\(data)')
+            out.close()
+            """)
+        #expect(try Shell.run("python3", ["extra.py"], in: work.url).status == 0)
+    }
+
     // MARK: PEM input (SIGSEGV in CMS_get0_type through a 32-bit pointer)
 
     @Test("PEM signatures from signtool and openssl verify, and co-sign with --add-to, without a crash")
@@ -176,21 +196,7 @@ struct HostileReviewTests {
     @Test("ASiC-E entries marked FIFO, device, socket or symbolic link in the central directory are refused",
           arguments: [(0o010644, "a FIFO"), (0o020644, "a character device"), (0o140644, "a socket"), (0o120777, "a symbolic link")])
     func specialFilesInContainer(mode: Int, kind: String) throws {
-        let signer = try pki.issue("asic", subject: "/CN=Container Signer")
-        #expect(try sign(signer, ["--asic", "decision.asice"]).status == 0)
-        try work.write("special.py", """
-            import zipfile
-            src = zipfile.ZipFile('decision.asice')
-            out = zipfile.ZipFile('special.asice', 'w')
-            for info in src.infolist():
-                out.writestr(info, src.read(info.filename))
-            entry = zipfile.ZipInfo('payment-order')
-            entry.create_system = 3
-            entry.external_attr = \(mode) << 16
-            out.writestr(entry, b'')
-            out.close()
-            """)
-        #expect(try Shell.run("python3", ["special.py"], in: work.url).status == 0)
+        try containerWithExtraEntry("special.asice", name: "payment-order", system: 3, attributes: "\(mode) << 16")
         let result = try Shell.signtool(["verify", "--trust", pki.root, "special.asice"], in: work.url)
         #expect(result.status == 65, "\(result.stdout)")
         #expect(result.stderr.contains("payment-order is \(kind)"), "\(result.stderr)")
@@ -244,21 +250,8 @@ struct HostileReviewTests {
 
     @Test("an ASiC-E entry marked as a directory but holding data (Unix mode or DOS bit) is refused", arguments: ["unix", "dos"])
     func directoryEntryWithData(kind: String) throws {
-        let signer = try pki.issue("asic", subject: "/CN=Container Signer")
-        #expect(try sign(signer, ["--asic", "decision.asice"]).status == 0)
-        try work.write("dir.py", """
-            import zipfile
-            src = zipfile.ZipFile('decision.asice')
-            out = zipfile.ZipFile('dir.asice', 'w')
-            for info in src.infolist():
-                out.writestr(info, src.read(info.filename))
-            entry = zipfile.ZipInfo('evil.txt')
-            entry.create_system = 3 if '\(kind)' == 'unix' else 0
-            entry.external_attr = (0o040755 << 16) if '\(kind)' == 'unix' else 0x10
-            out.writestr(entry, b'PAY 1,000,000 TO ATTACKER')
-            out.close()
-            """)
-        #expect(try Shell.run("python3", ["dir.py"], in: work.url).status == 0)
+        try containerWithExtraEntry("dir.asice", name: "evil.txt", system: kind == "unix" ? 3 : 0,
+                                    attributes: kind == "unix" ? "0o040755 << 16" : "0x10", data: "PAY 1,000,000 TO ATTACKER")
         let result = try Shell.signtool(["verify", "--trust", pki.root, "dir.asice"], in: work.url)
         #expect(result.status == 65, "\(result.stdout) \(result.stderr)")
         #expect(result.stderr.contains("evil.txt is marked a directory"), "\(result.stderr)")

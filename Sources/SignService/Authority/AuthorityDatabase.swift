@@ -124,7 +124,7 @@ public struct AuthorityDatabase: Sendable {
 
     /// Registers a client; a name already taken (even by a revoked client) is refused.
     public func addClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date = Date()) throws {
-        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        let date = Self.wholeSeconds(date)
         try write { db in
             if try ServiceClient.fetchOne(db, key: name) != nil {
                 throw SignServiceError(code: .outputExists, reason: "a client named \"\(name)\" already exists")
@@ -137,18 +137,9 @@ public struct AuthorityDatabase: Sendable {
 
     /// Gives an active client a new token; the old one is refused from the next refresh on.
     public func rotateClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date = Date()) throws {
-        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
-        try write { db in
-            guard var client = try ServiceClient.fetchOne(db, key: name) else {
-                throw SignServiceError(code: .fileNotFound, reason: "no client named \"\(name)\"")
-            }
-            guard client.revokedAt == nil else {
-                throw SignServiceError(code: .outputExists, reason: "client \"\(name)\" is revoked; a revocation is final (add a client under a new name)")
-            }
-            client.tokenHash = Data(tokenHash)
-            client.createdAt = date
-            client.mac = client.expectedMAC(key)
-            try client.update(db)
+        try changeActiveClient(name, key: key, ifRevoked: "client \"\(name)\" is revoked; a revocation is final (add a client under a new name)") {
+            $0.tokenHash = Data(tokenHash)
+            $0.createdAt = Self.wholeSeconds(date)
         }
     }
 
@@ -158,19 +149,27 @@ public struct AuthorityDatabase: Sendable {
 
     /// Revokes a client's token; it is refused from the service's next refresh on.
     public func revokeClient(name: String, key: RegisterKey, at date: Date = Date()) throws {
-        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        try changeActiveClient(name, key: key, ifRevoked: "client \"\(name)\" is already revoked") {
+            $0.revokedAt = Self.wholeSeconds(date)
+        }
+    }
+
+    /// Changes a client that is not revoked, and authenticates the changed row anew.
+    private func changeActiveClient(_ name: String, key: RegisterKey, ifRevoked message: String,
+                                    _ change: (inout ServiceClient) -> Void) throws {
         try write { db in
             guard var client = try ServiceClient.fetchOne(db, key: name) else {
                 throw SignServiceError(code: .fileNotFound, reason: "no client named \"\(name)\"")
             }
-            guard client.revokedAt == nil else {
-                throw SignServiceError(code: .outputExists, reason: "client \"\(name)\" is already revoked")
-            }
-            client.revokedAt = date
+            guard client.revokedAt == nil else { throw SignServiceError(code: .outputExists, reason: message) }
+            change(&client)
             client.mac = client.expectedMAC(key)
             try client.update(db)
         }
     }
+
+    /// Register dates are whole seconds, so that a row's MAC survives the database's date format.
+    static func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     /// Token hash to client name, for the clients not revoked whose row carries a valid
     /// MAC; `forged` lists the names of rows that do not (written without the passphrase).
