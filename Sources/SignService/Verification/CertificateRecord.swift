@@ -17,6 +17,10 @@ final class CertificateRecord: @unchecked Sendable {
     let serialNumber: [UInt8]
     let subjectKeyIdentifier: [UInt8]?
     let description: SignerDescription
+    /// Why this certificate may not sign documents, and why its key is refused (worked out
+    /// once: a batch by one official asks for every signature).
+    let documentSigningProblem: String?
+    let keyWeakness: String?
     private let verifyContexts: [DigestAlgorithm: PreparedContextPool]
 
     init(_ certificate: Certificate, der: [UInt8]) throws {
@@ -40,6 +44,8 @@ final class CertificateRecord: @unchecked Sendable {
             self.subjectKeyIdentifier = nil
         }
         self.description = SignerDescription(certificate)
+        self.documentSigningProblem = certificate.documentSigningProblem
+        self.keyWeakness = certificate.publicKeyWeakness
         var pools: [DigestAlgorithm: PreparedContextPool] = [:]
         for algorithm in DigestAlgorithm.allCases {
             pools[algorithm] = PreparedContextPool { try Self.verifyContext(certificate, algorithm) }

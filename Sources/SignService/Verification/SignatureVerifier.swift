@@ -274,7 +274,8 @@ public final class SignatureVerifier: Sendable {
         // Several certificates may match the SignerIdentifier (same issuer and serial, or the
         // same key identifier): the one the signing-certificate attribute names is the signer's.
         let matching = candidates.matching(info)
-        guard let record = matching.first(where: { info.signingCertificateMatches($0) == true }) ?? matching.first else {
+        guard let record = matching.count == 1 ? matching.first
+                : matching.first(where: { info.signingCertificateMatches($0) == true }) ?? matching.first else {
             fail(.indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature and was not supplied")
             return result
         }
@@ -327,7 +328,7 @@ public final class SignatureVerifier: Sendable {
             // (OpenSSL's verifier also refuses malformed attributes: that is not a bad signature value.)
             fail(.totalFailed, .sigCryptoFailure, "the signature value does not verify with the signer's public key")
         }
-        if let weakness = record.certificate.publicKeyWeakness {
+        if let weakness = record.keyWeakness {
             fail(.indeterminate, .cryptoConstraintsFailure, "the signer's key is not accepted: \(weakness)")
         }
         // EN 319 122-1 requires signing-certificate(-v2) at every baseline level: without it
@@ -349,7 +350,7 @@ public final class SignatureVerifier: Sendable {
         }
 
         // The signer's certificate and its path to a trust anchor.
-        if let problem = record.certificate.documentSigningProblem {
+        if let problem = record.documentSigningProblem {
             fail(.indeterminate, .chainConstraintsFailure, problem)
         }
         // A signature timestamp that verifies proves the signature existed at its time (POE),
