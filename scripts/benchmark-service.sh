@@ -32,7 +32,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$signtool" ca export --root --out root.pem
 "$signtool" ca export --issuing --out issuing.pem
 "$signtool" cert issue --profile official --subject "C=SY, CN=Subject" --key-out subject.key --no-key-passphrase --out subject.pem 2>/dev/null
-"$signtool" serve --listen "127.0.0.1:$port" > serve.log 2>&1 &
+"$signtool" serve --listen "127.0.0.1:$port" --log-level "${LOG_LEVEL:-info}" > serve.log 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q serving serve.log 2>/dev/null && break; sleep 0.1; done
 
