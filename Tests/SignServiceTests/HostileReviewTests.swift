@@ -370,4 +370,36 @@ struct HostileReviewTests {
         #expect(after.stdout.contains("does not carry its TSA's certificate"), "\(after.stdout)")
         #expect(after.stdout.contains("\"level\":\"B-B\"") && after.stdout.contains("\"timestamp\":null"), "\(after.stdout)")
     }
+
+    @Test("an intermediate that requires an explicit policy, in a path with none, fails path validation (RFC 5280 6.1)")
+    func requireExplicitPolicy() throws {
+        let d = work
+        try d.write("policy.cnf", """
+            [ ica ]
+            basicConstraints = critical, CA:TRUE
+            keyUsage = critical, keyCertSign, cRLSign
+            policyConstraints = critical, requireExplicitPolicy:0
+            subjectKeyIdentifier = hash
+            authorityKeyIdentifier = keyid
+            [ leaf ]
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature, nonRepudiation
+            subjectKeyIdentifier = hash
+            authorityKeyIdentifier = keyid
+            """)
+        try Shell.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ica.key",
+                           "-out", "ica.csr", "-subj", "/CN=Policy Intermediate"], in: d.url)
+        try Shell.openssl(["x509", "-req", "-in", "ica.csr", "-CA", pki.root, "-CAkey", pki.directory.path("root.key"),
+                           "-set_serial", "77", "-days", "30", "-out", "ica.pem", "-extfile", "policy.cnf", "-extensions", "ica"], in: d.url)
+        try Shell.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key",
+                           "-out", "leaf.csr", "-subj", "/CN=Policy Signer"], in: d.url)
+        try Shell.openssl(["x509", "-req", "-in", "leaf.csr", "-CA", "ica.pem", "-CAkey", "ica.key",
+                           "-set_serial", "78", "-days", "30", "-out", "leaf.pem", "-extfile", "policy.cnf", "-extensions", "leaf"], in: d.url)
+        try Shell.openssl(["cms", "-sign", "-binary", "-in", "decision.txt", "-signer", "leaf.pem", "-inkey", "leaf.key",
+                           "-certfile", "ica.pem", "-outform", "DER", "-out", "policy.p7s"], in: d.url)
+        let (result, report) = try verify(["--offline", "--content", "decision.txt", "policy.p7s"])
+        #expect(result.status == 2, "\(result.stdout)")
+        #expect(report["subIndication"] as? String == "CHAIN_CONSTRAINTS_FAILURE", "\(result.stdout)")
+        #expect(result.stdout.contains("policy"), "\(result.stdout)")
+    }
 }
