@@ -8,15 +8,21 @@ struct Verify: TakesFileList {
         abstract: "Verify signatures and report TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.",
         discussion: """
             Checks, for every signer: the document's digest, the signature value,
-            the signed attributes (content type, message digest, signing
-            certificate), and the signer's certificate: its path to a root given
-            with --trust (validity, basic constraints, path length, key usage)
-            and its revocation against the CRLs given with --crl, those the
-            signature carries (B-LT), and, unless --offline, those downloaded
-            from the certificates' CRL distribution points (kept five minutes
-            in ~/.cache/signtool/crl; --no-cache fetches afresh). Where no CRL
-            decides, an OCSP response the signature carries, or the
-            certificate's OCSP responder, does.
+            the signed attributes (content type, message digest, signing time,
+            signing certificate: each once, of the right type, signed), and the
+            signer's certificate: fit for signing documents (key usage, extended
+            key usage), its path to a root given with --trust (validity, basic
+            constraints, path length, policies, key usage; RSA >= 2048 bits and
+            no SHA-1 anywhere in it) and its revocation against the CRLs given
+            with --crl, those the signature carries (B-LT), and, unless
+            --offline, those downloaded from the certificates' CRL distribution
+            points (kept five minutes in ~/.cache/signtool/crl; --no-cache
+            fetches afresh). Where no CRL decides, an OCSP response the
+            signature carries, or the certificate's OCSP responder, does.
+            Addresses are asked only for certificates whose path reaches a
+            --trust root; answers are cut at --max-crl-size / --max-response-size
+            and --timeout. A signature without a signing-certificate attribute
+            is reported as plain CMS, not CAdES.
 
             A signature timestamp (B-T) that verifies proves when the signature
             existed: a certificate that expired or was revoked after that time
@@ -24,9 +30,10 @@ struct Verify: TakesFileList {
             (OUT_OF_BOUNDS_NO_POE / REVOKED_NO_POE).
 
             A detached FILE.p7s is checked against FILE unless --content names
-            the document. An ASiC-E container (.asice) is checked whole: every
-            signature over its manifest, every file's digest, and the files
-            covered are listed. Several signatures are checked in parallel; with
+            the document; with a signature that carries its document, --content
+            must name that same document. An ASiC-E container (.asice) is
+            checked whole: every signature over its manifest and every file's
+            digest; a file no passing signature covers makes it fail. Several signatures are checked in parallel; with
             --json each gives one JSON object on its own line, and the exit
             status is the worst among them.
 
