@@ -192,6 +192,14 @@ struct Cert: ParsableCommand {
 
                 Times: 2026-11-24T10:00:00Z, 2026-11-24, now, +90s, +2h, +30d.
 
+                Refused (exit 65, keys 68): e-mail addresses and DNS names that
+                are not plain local@domain / host names; wildcards other than a
+                whole first label above two more (*.moct.gov.sy, not *.gov.sy);
+                keys other than P-256, P-384, RSA 2048-8192; validity outside the
+                issuing CA's; the subject of one of this CA's own certificates;
+                control or invisible characters in a name, and a name attribute
+                mixing right-to-left and left-to-right letters.
+
                 Example:
                   signtool cert issue --profile official --subject "C=SY, O=وزارة الاتصالات, CN=أحمد" \\
                     --email ahmad@moct.gov.sy --key-out ahmad.key --out ahmad.pem
