@@ -36,10 +36,7 @@ struct CertVerify: ParsableCommand {
     @Option(help: "DNS name the certificate must name.") var dnsName: String?
     @Option(help: "IP address the certificate must name.") var ipAddress: String?
     @Option(help: "Longest chain accepted (intermediates between the certificate and the root).") var maxDepth: Int?
-    @Flag(help: "Ask no server: without --crl, revocation is then not checked (the result says so).") var offline = false
-    @Flag(help: "Download CRLs afresh instead of using those kept for five minutes.") var noCache = false
-    @Option(help: ArgumentHelp("Seconds for each CRL download or OCSP exchange.", valueName: "seconds")) var timeout: Double = 10
-    @OptionGroup var limits: ResponseLimitOptions
+    @OptionGroup var lookup: RevocationLookupOptions
     @Flag(help: "One JSON object.") var json = false
     @Argument(help: "The certificate to validate (PEM or DER).") var certificate: String
 
@@ -61,12 +58,7 @@ struct CertVerify: ParsableCommand {
             request.dnsName = dnsName
             request.ipAddress = ipAddress
             request.maximumDepth = maxDepth
-            if !offline && crl.isEmpty {
-                var http = HTTPFetcher.Options()
-                limits.apply(to: &http, seconds: timeout)
-                request.revocationFetcher = RevocationFetcher(options: http,
-                                                              cacheDirectory: noCache ? nil : RevocationFetcher.defaultCacheDirectory())
-            }
+            if crl.isEmpty { request.revocationFetcher = lookup.fetcher() }
             let leaf = try Certificate.loadAll(FileIO.read(certificate), source: certificate)[0]
             result = CertificateValidation.validate(leaf, request)
         }

@@ -57,7 +57,7 @@ enum ExitStatus {
 
 /// Prints one line to standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("signtool: \(ReportText.escapingInvisibles(message))\n".utf8))
+    FileHandle.standardError.write(Data("signtool: \(DisplayText.escapingInvisibles(message))\n".utf8))
 }
 
 /// Runs `body`; a SignServiceError becomes a one-line message and its exit status.

@@ -76,21 +76,7 @@ struct ReportText {
         }
         // Names come from certificates anyone can make: a line break or a bidi override in
         // one must not print as a line or a name of its own.
-        return lines.map(Self.escapingInvisibles).joined(separator: "\n") + "\n"
-    }
-
-    /// Controls and invisible format characters as `\u{XXXX}`; everything else as written.
-    static func escapingInvisibles(_ line: String) -> String {
-        var out = ""
-        for scalar in line.unicodeScalars {
-            let v = scalar.value
-            if v < 0x20 || (0x7F...0x9F).contains(v) || scalar.properties.generalCategory == .format || (0x2028...0x2029).contains(v) {
-                out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        return lines.map(DisplayText.escapingInvisibles).joined(separator: "\n") + "\n"
     }
 
     /// A detail line in the report's language (the library writes English).

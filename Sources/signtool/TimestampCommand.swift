@@ -36,6 +36,28 @@ struct ResponseLimitOptions: ParsableArguments {
     }
 }
 
+/// How `verify` and `cert verify` reach the CRL and OCSP addresses certificates name.
+struct RevocationLookupOptions: ParsableArguments {
+    @Flag(help: "Use only what was given and what the files carry; ask no server (revocation may then stay unchecked, and the result says so).")
+    var offline = false
+
+    @Option(help: ArgumentHelp("Seconds for each CRL download or OCSP exchange, all of it.", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @OptionGroup var limits: ResponseLimitOptions
+
+    @Flag(help: "Download CRLs afresh instead of using those kept for five minutes in ~/.cache/signtool/crl.")
+    var noCache = false
+
+    /// The fetcher these options describe; nil with --offline.
+    func fetcher() -> RevocationFetcher? {
+        guard !offline else { return nil }
+        var http = HTTPFetcher.Options()
+        limits.apply(to: &http, seconds: timeout)
+        return RevocationFetcher(options: http, cacheDirectory: noCache ? nil : RevocationFetcher.defaultCacheDirectory())
+    }
+}
+
 struct TSAOptions: ParsableArguments {
     @Option(help: ArgumentHelp("RFC 3161 timestamp authority, e.g. http://127.0.0.1:8080/tsa.", valueName: "url"))
     var tsa: String?

@@ -67,16 +67,7 @@ struct Verify: TakesFileList {
     @Option(help: "The signed document, for a detached signature (one signature only).")
     var content: String?
 
-    @Flag(help: "Use only what was given and what the signatures carry; download nothing.")
-    var offline = false
-
-    @Option(help: ArgumentHelp("Seconds for each CRL download or OCSP exchange, all of it.", valueName: "seconds"))
-    var timeout: Double = 10
-
-    @OptionGroup var limits: ResponseLimitOptions
-
-    @Flag(help: "Download CRLs afresh instead of using those kept for five minutes in ~/.cache/signtool/crl.")
-    var noCache = false
+    @OptionGroup var lookup: RevocationLookupOptions
 
     @Option(help: ArgumentHelp("ASiC containers: largest entry accepted, in MiB.", valueName: "MiB"))
     var maxEntrySize: Int64 = 2048
@@ -114,12 +105,7 @@ struct Verify: TakesFileList {
             var crls: [CertificateRevocationList] = []
             for path in crl { crls += try CertificateRevocationList.loadAll(FileIO.read(path), source: path) }
             var policy = VerificationPolicy(trustAnchors: anchors, intermediates: intermediates, crls: crls)
-            if !offline {
-                var http = HTTPFetcher.Options()
-                limits.apply(to: &http, seconds: timeout)
-                policy.revocationFetcher = RevocationFetcher(options: http,
-                                                             cacheDirectory: noCache ? nil : RevocationFetcher.defaultCacheDirectory())
-            }
+            policy.revocationFetcher = lookup.fetcher()
             verifier = try SignatureVerifier(policy: policy)
         } catch let error as SignServiceError {
             printError(error.reason)

@@ -20,16 +20,16 @@ public enum CertificateNames {
     public static func checkEmail(_ address: String) throws {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64, address.count <= 254 else {
-            throw SignServiceError.malformed("'\(printable(address))' is not an e-mail address (local@domain)")
+            throw SignServiceError.malformed("'\(DisplayText.printable(address))' is not an e-mail address (local@domain)")
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")
         let local = parts[0]
         guard local.allSatisfy({ allowed.contains($0) }), local.first != ".", local.last != ".", !local.contains("..") else {
-            throw SignServiceError.malformed("'\(printable(address))': the part before @ may hold only letters, digits and !#$%&'*+/=?^_`{|}~.- (no commas, spaces or quotes)")
+            throw SignServiceError.malformed("'\(DisplayText.printable(address))': the part before @ may hold only letters, digits and !#$%&'*+/=?^_`{|}~.- (no commas, spaces or quotes)")
         }
         let domain = String(parts[1])
         guard isHostName(domain), domain.contains(".") else {
-            throw SignServiceError.malformed("'\(printable(address))': '\(printable(domain))' is not a host name")
+            throw SignServiceError.malformed("'\(DisplayText.printable(address))': '\(DisplayText.printable(domain))' is not a host name")
         }
     }
 
@@ -41,19 +41,19 @@ public enum CertificateNames {
         if labels.first == "*" {
             labels.removeFirst()
             guard labels.count >= 2, isHostName(labels.joined(separator: ".")) else {
-                throw SignServiceError.malformed("'\(printable(name))': a wildcard needs at least two labels below it")
+                throw SignServiceError.malformed("'\(DisplayText.printable(name))': a wildcard needs at least two labels below it")
             }
             let lower = labels.map { $0.lowercased() }
             if lower.count == 2 && registrySecondLevels.contains(lower[0]) {
-                throw SignServiceError.malformed("'\(printable(name))': \(lower.joined(separator: ".")) is a public suffix; a wildcard there would cover other owners' names")
+                throw SignServiceError.malformed("'\(DisplayText.printable(name))': \(lower.joined(separator: ".")) is a public suffix; a wildcard there would cover other owners' names")
             }
             return
         }
         guard !name.contains("*") else {
-            throw SignServiceError.malformed("'\(printable(name))': a wildcard may only be the whole first label (*.example.gov.sy)")
+            throw SignServiceError.malformed("'\(DisplayText.printable(name))': a wildcard may only be the whole first label (*.example.gov.sy)")
         }
         guard isHostName(name), name.contains(".") else {
-            throw SignServiceError.malformed("'\(printable(name))' is not a host name (letters, digits and hyphens, labels separated by dots)")
+            throw SignServiceError.malformed("'\(DisplayText.printable(name))' is not a host name (letters, digits and hyphens, labels separated by dots)")
         }
     }
 
@@ -70,15 +70,8 @@ public enum CertificateNames {
     /// invisible format characters that reorder or hide text (bidi overrides and isolates,
     /// zero-width characters, the Arabic letter mark): they let a name print as another.
     public static func invisibleCharacterProblem(_ value: String) -> String? {
-        for scalar in value.unicodeScalars {
-            let v = scalar.value
-            let control = v < 0x20 || (0x7F...0x9F).contains(v)
-            let format = scalar.properties.generalCategory == .format || (0x2028...0x2029).contains(v)
-            if control || format {
-                return "a name may not hold the invisible or control character U+\(String(format: "%04X", v)), which would let it print as another name"
-            }
-        }
-        return nil
+        guard let scalar = value.unicodeScalars.first(where: DisplayText.isInvisible) else { return nil }
+        return "a name may not hold the invisible or control character U+\(String(format: "%04X", scalar.value)), which would let it print as another name"
     }
 
     /// Why `value` breaks the bidi rule (RFC 3454 section 6), or nil: a string with any
@@ -89,10 +82,10 @@ public enum CertificateNames {
         let rightToLeft = scalars.filter(isRightToLeft)
         guard !rightToLeft.isEmpty else { return nil }
         if scalars.contains(where: isLeftToRight) {
-            return "'\(printable(value))' mixes right-to-left and left-to-right letters in one attribute; other validators cannot match such a name (RFC 3454 section 6): write it in one script, or split it into two attributes"
+            return "'\(DisplayText.printable(value))' mixes right-to-left and left-to-right letters in one attribute; other validators cannot match such a name (RFC 3454 section 6): write it in one script, or split it into two attributes"
         }
         guard let first = scalars.first, let last = scalars.last, isRightToLeft(first), isRightToLeft(last) else {
-            return "'\(printable(value))' must begin and end with a right-to-left letter (RFC 3454 section 6): move the digits or punctuation inside"
+            return "'\(DisplayText.printable(value))' must begin and end with a right-to-left letter (RFC 3454 section 6): move the digits or punctuation inside"
         }
         return nil
     }
@@ -128,9 +121,5 @@ public enum CertificateNames {
             if let problem = invisibleCharacterProblem(value) ?? bidiProblem(value) { return problem }
         }
         return nil
-    }
-
-    static func printable(_ text: String) -> String {
-        String(text.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.prefix(200).map(Character.init))
     }
 }

@@ -351,7 +351,7 @@ enum ZipReader {
                 // A directory is a name ending in "/" and nothing else: an entry marked as one
                 // that holds data would be extracted as a file no signature covers.
                 guard name.hasSuffix("/"), archive_entry_size_is_set(entry) == 0 || archive_entry_size(entry) == 0 else {
-                    throw SignServiceError.malformed("\(path): the entry \(CertificateNames.printable(name)) is marked a directory but is named or filled like a file")
+                    throw SignServiceError.malformed("\(path): the entry \(DisplayText.printable(name)) is marked a directory but is named or filled like a file")
                 }
                 index += 1
                 continue
@@ -448,7 +448,7 @@ enum ZipReader {
             let entryName = String(decoding: directory[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
             let unixDirectory = (host == 3 || host == 19) && (attributesLow >> 16) & 0o170000 == 0o040000
             if (attributesLow & 0x10 != 0 || unixDirectory) && (!entryName.hasSuffix("/") || uncompressed != 0) {
-                throw SignServiceError.malformed("\(path): the entry \(CertificateNames.printable(entryName)) is marked a directory but is named or filled like a file")
+                throw SignServiceError.malformed("\(path): the entry \(DisplayText.printable(entryName)) is marked a directory but is named or filled like a file")
             }
             // Unix (3) and OS X (19) keep st_mode in the high half of the external attributes.
             if host == 3 || host == 19 {
@@ -458,7 +458,7 @@ enum ZipReader {
                     let name = String(decoding: directory[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
                     let kinds = [0o010000: "a FIFO", 0o020000: "a character device", 0o060000: "a block device",
                                  0o120000: "a symbolic link", 0o140000: "a socket"]
-                    throw SignServiceError.malformed("\(path): the entry \(CertificateNames.printable(name)) is \(kinds[type] ?? "a special file"), which a container must not hold")
+                    throw SignServiceError.malformed("\(path): the entry \(DisplayText.printable(name)) is \(kinds[type] ?? "a special file"), which a container must not hold")
                 }
             }
             at = next

@@ -113,7 +113,7 @@ public enum HTTPFetcher {
                 let target = location.flatMap { URL(string: $0, relativeTo: url)?.absoluteURL }
                 guard method == "GET", redirects < maximumRedirects, let target,
                       ["http", "https"].contains(target.scheme?.lowercased() ?? ""), target.host != nil else {
-                    let to = location.map { " to \(printable($0))" } ?? ""
+                    let to = location.map { " to \(DisplayText.printable($0))" } ?? ""
                     throw SignServiceError(code: .serviceRefused, reason: method == "POST"
                         ? "\(address): HTTP \(response.status) redirect\(to) not followed (a POST is never redirected)"
                         : "\(address): HTTP \(response.status) redirect\(to) not followed")
@@ -123,18 +123,12 @@ public enum HTTPFetcher {
                 continue
             }
             guard (200..<300).contains(response.status) else {
-                let detail = printable(String(decoding: response.body.prefix(200), as: UTF8.self))
+                let detail = DisplayText.printable(String(decoding: response.body.prefix(200), as: UTF8.self))
                 throw SignServiceError(code: .serviceRefused,
                                        reason: "\(address): HTTP \(response.status)\(detail.isEmpty ? "" : " (\(detail))")")
             }
             return response.body
         }
-    }
-
-    /// Text from a server, safe to print on one line of a terminal.
-    static func printable(_ text: String) -> String {
-        String(text.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.map(Character.init))
-            .trimmingCharacters(in: .whitespaces)
     }
 
     private static func seconds(_ value: TimeInterval) -> String {

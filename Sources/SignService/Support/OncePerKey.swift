@@ -27,10 +27,4 @@ final class OncePerKey<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         slot.value = value
         return value
     }
-
-    /// The value if it was computed already.
-    func existing(for key: Key) -> Value? {
-        guard let slot = slots.withLock({ $0[key] }) else { return nil }
-        return slot.lock.withLock { slot.value }
-    }
 }

@@ -298,17 +298,9 @@ public enum CertificateValidation {
                 errors.append("\(root.subject): a root with extendedKeyUsage (Baseline Requirements 7.1.2.1.2)")
             }
         }
-        if purpose == .documentSigning, let leaf = chain.first {
-            if !leaf.keyUsagePermitsDocumentSigning {
-                errors.append("\(leaf.subject): key usage allows neither digitalSignature nor nonRepudiation")
-            }
-            if X509_get_extension_flags(leaf.pointer) & UInt32(EXFLAG_XKUSAGE) != 0 {
-                let allowed = X509_get_extended_key_usage(leaf.pointer) & UInt32(XKU_SMIME | XKU_ANYEKU) != 0
-                    || leaf.hasExtendedKeyUsage(CertificateProfile.documentSigningOID)
-                if !allowed {
-                    errors.append("\(leaf.subject): extended key usage permits neither documentSigning nor emailProtection")
-                }
-            }
+        if purpose == .documentSigning, let leaf = chain.first, let problem = leaf.documentSigningProblem {
+            // The same rule verify applies to a signer.
+            errors.append("\(leaf.subject): \(problem.replacingOccurrences(of: "the signer's certificate ", with: ""))")
         }
         return errors
     }
@@ -325,13 +317,7 @@ func commonNameNeedsExactMatch(_ commonName: String, _ names: [Certificate.Gener
 /// A syntactically valid host name (RFC 1035 / 5890 LDH labels), with an optional
 /// leading "*." wildcard label.
 func isValidDNSName(_ name: String) -> Bool {
-    var labels = name.split(separator: ".", omittingEmptySubsequences: false)
-    if labels.first == "*" { labels.removeFirst() }
-    guard !labels.isEmpty, name.count <= 253 else { return false }
-    return labels.allSatisfy { label in
-        guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return false }
-        return label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-    }
+    CertificateNames.isHostName(name.hasPrefix("*.") ? String(name.dropFirst(2)) : name)
 }
 
 /// Strict-mode profile errors a trust anchor is exempt from.
