@@ -107,7 +107,8 @@ struct HTTPConnection {
         return Response(status: status, headers: headers.map { (name: $0.0, value: $0.1) }, body: [])
     }
 
-    private func remainingMilliseconds() throws -> Int32 {
+    /// Milliseconds left before `deadline` (at least 1), for poll(2); throws when none are.
+    static func milliseconds(until deadline: ContinuousClock.Instant) throws -> Int32 {
         let left = deadline - ContinuousClock.now
         guard left > .zero else { throw Failure.timedOut }
         let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
@@ -139,7 +140,7 @@ struct HTTPConnection {
                 continue
             }
             var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = poll(&poller, 1, try remainingMilliseconds())
+            let ready = poll(&poller, 1, try Self.milliseconds(until: deadline))
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             if ready == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 { return fd }
@@ -188,9 +189,7 @@ struct HTTPConnection {
         }
 
         private func poll(_ events: Int32) throws {
-            let left = deadline - ContinuousClock.now
-            guard left > .zero else { throw Failure.timedOut }
-            let milliseconds = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = try HTTPConnection.milliseconds(until: deadline)
             var poller = pollfd(fd: socket, events: Int16(events), revents: 0)
             let ready = Glibc.poll(&poller, 1, milliseconds)
             if ready == 0 { throw Failure.timedOut }

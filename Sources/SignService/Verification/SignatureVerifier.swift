@@ -391,7 +391,8 @@ public final class SignatureVerifier: Sendable {
         // Answers from the OCSP responses the signature carries, per certificate they cover.
         var embeddedAnswers: [Certificate: OCSPClient.Answer] = [:]
         if !embeddedOCSP.isEmpty {
-            for certificate in [record.certificate] + offlinePath.chain + tsaCertificates where !certificate.isSelfIssued {
+            for certificate in (offlinePath.chain.isEmpty ? [record.certificate] : offlinePath.chain) + tsaCertificates
+                where !certificate.isSelfIssued {
                 guard embeddedAnswers[certificate] == nil, let issuer = issuer(of: certificate, candidates: candidates) else { continue }
                 // Co-signatures each bring their own: the newest answer speaks.
                 for response in embeddedOCSP {
