@@ -3,10 +3,13 @@ import PackageDescription
 
 let package = Package(
     name: "signtool",
-    platforms: [.macOS(.v14)],
+    // Linux (Debian 12) only: the file layer uses Linux system calls (O_TMPFILE, linkat
+    // through /proc), so no Apple platform is declared.
     products: [
         .executable(name: "signtool", targets: ["signtool"]),
         .library(name: "SignService", targets: ["SignService"]),
+        .library(name: "TrustServices", targets: ["TrustServices"]),
+        .library(name: "WebAPI", targets: ["WebAPI"]),
         .library(name: "DocStore", targets: ["DocStore"]),
         .library(name: "RegisteredMail", targets: ["RegisteredMail"]),
     ],
@@ -34,6 +37,16 @@ let package = Package(
             dependencies: [
                 "COpenSSL",
                 "CArchive",
+            ]
+        ),
+        // The service's own authorities: the CA and its register, the TSA, the OCSP
+        // responder and the client tokens. Storage sits behind `AuthorityRegister`; the
+        // SQLite implementation (GRDB) is the only one so far.
+        .target(
+            name: "TrustServices",
+            dependencies: [
+                "SignService",
+                "COpenSSL",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -45,6 +58,7 @@ let package = Package(
             name: "WebAPI",
             dependencies: [
                 "SignService",
+                "TrustServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -52,6 +66,7 @@ let package = Package(
             name: "signtool",
             dependencies: [
                 "SignService",
+                "TrustServices",
                 "WebAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -61,9 +76,13 @@ let package = Package(
             name: "SignServiceTests",
             dependencies: [
                 "SignService",
+                "TrustServices",
                 "WebAPI",
                 "signtool",
-            ]
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            // Helper scripts the tests run with python3, found next to the test sources.
+            exclude: ["Support/cms_variants.py", "Support/hostile_http.py", "Support/pyhanko_verify.py"]
         ),
     ]
 )

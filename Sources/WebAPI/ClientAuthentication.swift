@@ -1,5 +1,6 @@
 import Foundation
 import SignService
+import TrustServices
 import Synchronization
 
 /// Who may use the TSA: the clients registered with `signtool client add` (by the SHA-256
@@ -8,7 +9,7 @@ import Synchronization
 /// revocable and rotatable like any other. A row whose MAC does not verify under the
 /// register key (written without the CA passphrase) authenticates nobody.
 public final class ClientAuthentication: Sendable {
-    private let database: AuthorityDatabase
+    private let register: any AuthorityRegister
     private let key: RegisterKey
     private let snapshot = Mutex<(loaded: ContinuousClock.Instant, tokens: [Data: String])?>(nil)
     /// Names of register rows refused for a bad MAC, reported once each.
@@ -16,8 +17,8 @@ public final class ClientAuthentication: Sendable {
     private let onForgery: @Sendable (String) -> Void
     static let refreshInterval = Duration.seconds(1)
 
-    public init(database: AuthorityDatabase, key: RegisterKey, onForgery: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.database = database
+    public init(register: any AuthorityRegister, key: RegisterKey, onForgery: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.register = register
         self.key = key
         self.onForgery = onForgery
     }
@@ -51,7 +52,7 @@ public final class ClientAuthentication: Sendable {
         let now = ContinuousClock.now
         if let current = snapshot.withLock({ $0 }), now - current.loaded < Self.refreshInterval { return current.tokens }
         // A register that cannot be read keeps the last list rather than locking everyone out.
-        let read = try? database.activeClientTokens(key: key)
+        let read = try? register.activeClientTokens(key: key)
         for name in read?.forged ?? [] where reportedForgeries.withLock({ $0.insert(name).inserted }) { onForgery(name) }
         let fresh = read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]
         snapshot.withLock { $0 = (now, fresh) }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SignService
+import TrustServices
 
 /// The public PKI endpoints of a data directory's CA (RFC 3161, RFC 6960, RFC 5280):
 ///
@@ -38,13 +39,13 @@ public struct TrustServiceRoutes: Sendable {
         timestamps = try TimestampAuthority(
             identity: try authority.serviceIdentity(.tsa, passphrase: passphrase),
             policyOID: authority.configuration.timestampPolicyOID,
-            accuracyMilliseconds: authority.configuration.timestampAccuracyMilliseconds, database: authority.database)
+            accuracyMilliseconds: authority.configuration.timestampAccuracyMilliseconds, register: authority.register)
         ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
-                                 issuer: authority.issuing, database: authority.database)
+                                 issuer: authority.issuing, register: authority.register)
         crls = CRLCache(authority: authority, passphrase: passphrase)
         let key = try authority.registerKey(passphrase: passphrase)
         if let tsaToken, !openTSA { try authority.registerServiceClient(token: tsaToken, key: key) }
-        clients = openTSA ? nil : ClientAuthentication(database: authority.database, key: key) { name in
+        clients = openTSA ? nil : ClientAuthentication(register: authority.register, key: key) { name in
             logger?.warning("client \"\(name)\" in the register carries no valid MAC (written without the CA passphrase?); its token is refused")
         }
     }

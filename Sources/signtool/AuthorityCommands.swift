@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SignService
+import TrustServices
 
 /// `--data DIR` and the CA passphrase, shared by every command that keeps state.
 struct DataOptions: ParsableArguments {
@@ -294,7 +295,7 @@ struct Cert: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let authority = try data.openAuthority()
-                var records = try authority.database.allCertificates()
+                var records = try authority.register.allCertificates()
                 if revoked { records = records.filter(\.isRevoked) }
                 var output = ""
                 for record in records {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SignService
+import TrustServices
 
 /// The callers of the service's TSA, each with its own bearer token.
 struct Client: ParsableCommand {
@@ -57,7 +58,7 @@ struct Client: ParsableCommand {
                     try FileIO.writeAtomically(Array((token + "\n").utf8), to: out, mode: 0o600, exactMode: true)
                 }
                 do {
-                    try authority.database.addClient(name: name, tokenHash: try ContentDigest.digest(Array(token.utf8), algorithm: .sha256),
+                    try authority.register.addClient(name: name, tokenHash: try ContentDigest.digest(Array(token.utf8), algorithm: .sha256),
                                                      key: key)
                 } catch {
                     if let out { unlink(out) }
@@ -81,7 +82,7 @@ struct Client: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 var output = ""
-                for client in try data.openAuthority().database.clients() {
+                for client in try data.openAuthority().register.clients() {
                     let status = client.revokedAt.map { "revoked \(TimeArgument.format($0))" } ?? "active"
                     if json {
                         var object: [String: Any] = ["name": client.name, "createdAt": TimeArgument.format(client.createdAt),
@@ -106,7 +107,7 @@ struct Client: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let authority = try data.openAuthority()
-                try authority.database.revokeClient(name: name, key: try authority.registerKey(passphrase: try data.caPassphrase()))
+                try authority.register.revokeClient(name: name, key: try authority.registerKey(passphrase: try data.caPassphrase()))
                 note("client \"\(name)\" revoked")
             }
         }
@@ -129,7 +130,7 @@ struct Client: ParsableCommand {
                 let target = out ?? (name == CertificateAuthority.serviceClientName ? authority.directory + "/service/tsa-token" : nil)
                 let hash = try ContentDigest.digest(Array(token.utf8), algorithm: .sha256)
                 // Checked before anything is written: a revoked or unknown client gets no file.
-                guard let client = try authority.database.clients().first(where: { $0.name == name }) else {
+                guard let client = try authority.register.clients().first(where: { $0.name == name }) else {
                     throw SignServiceError(code: .fileNotFound, reason: "no client named \"\(name)\"")
                 }
                 guard client.revokedAt == nil else {
@@ -138,7 +139,7 @@ struct Client: ParsableCommand {
                 if let target {
                     try FileIO.writeAtomically(Array((token + "\n").utf8), to: target, mode: 0o600, exactMode: true, replace: true)
                 }
-                try authority.database.rotateClient(name: name, tokenHash: hash, key: key)
+                try authority.register.rotateClient(name: name, tokenHash: hash, key: key)
                 if let target {
                     note("client \"\(name)\" has a new token in \(target); the old one is refused within a second")
                 } else {

@@ -193,7 +193,7 @@ struct Sign: TakesFileList {
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             do {
                 let signature = try signer.sign(fileAt: files[index])
-                try FileIO.writeAtomically(signature, to: outputs[index], replace: replace)
+                try FileIO.writeAtomically(signature, to: outputs[index], replace: replace, syncDirectory: false)
             } catch let error as SignServiceError where error.code == .outputExists {
                 let hint = SignServiceError(code: .outputExists,
                                             reason: "\(outputs[index]) already exists and was left unchanged; use --force to replace it or --add-to to co-sign")
@@ -206,8 +206,18 @@ struct Sign: TakesFileList {
             progress.advance()
         }
         progress.finish()
-        let failed = failures.withLock { $0 }.sorted { $0.index < $1.index }
-        let failedIndices = Set(failed.map(\.index))
+        var failed = failures.withLock { $0 }.sorted { $0.index < $1.index }
+        var failedIndices = Set(failed.map(\.index))
+        // The signatures' names reach the disk before any is reported as written.
+        for directory in Set(outputs.indices.filter { !failedIndices.contains($0) }.map { FileIO.splitPath(outputs[$0]).directory }) {
+            do { try FileIO.syncDirectory(of: directory + "/.") } catch let error as SignServiceError {
+                for index in outputs.indices where !failedIndices.contains(index) && FileIO.splitPath(outputs[index]).directory == directory {
+                    failed.append((index, error))
+                    failedIndices.insert(index)
+                }
+            }
+        }
+        failed.sort { $0.index < $1.index }
         if !quiet {
             var listing = ""
             for (index, output) in outputs.enumerated() where !failedIndices.contains(index) { listing += output + "\n" }

@@ -72,7 +72,7 @@ struct VerificationPathsTests {
         for length in 0..<good.count {
             #expect(throws: (any Error).self) { try ParsedSignedData(Array(good.prefix(length))) }
         }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator("hostile DER bit flips")
         for _ in 0..<2000 {
             var mutated = good
             mutated[Int.random(in: 0..<mutated.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
@@ -84,6 +84,6 @@ struct VerificationPathsTests {
                 }
             }
         }
-        #expect(try ParsedSignedData(good).signerInfos.count == 1)
+        #expect(try ParsedSignedData(good).signerInfos.count == 1, "seed \(generator.seed)")
     }
 }

@@ -1,7 +1,7 @@
 /// DER (X.690) encoding of the few constructs a CMS SignedData needs. Every value is
 /// definite-length, and SET OF members are sorted by their encodings as DER requires.
-enum DERWriter {
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+package enum DERWriter {
+    package static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [tag]
         out.reserveCapacity(content.count + 6)
         let length = content.count
@@ -21,25 +21,25 @@ enum DERWriter {
         return out
     }
 
-    static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(DER.sequence, parts.flatMap { $0 }) }
+    package static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(DER.sequence, parts.flatMap { $0 }) }
 
     /// SET OF: members sorted by encoding (X.690 section 11.6).
-    static func setOf(_ members: [[UInt8]], tag: UInt8 = DER.set) -> [UInt8] {
+    package static func setOf(_ members: [[UInt8]], tag: UInt8 = DER.set) -> [UInt8] {
         tlv(tag, members.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 })
     }
 
-    static func oid(_ content: [UInt8]) -> [UInt8] { tlv(DER.objectIdentifier, content) }
-    static func octetString(_ content: [UInt8]) -> [UInt8] { tlv(DER.octetString, content) }
-    static func smallInteger(_ value: UInt8) -> [UInt8] { precondition(value < 0x80); return [DER.integer, 1, value] }
+    package static func oid(_ content: [UInt8]) -> [UInt8] { tlv(DER.objectIdentifier, content) }
+    package static func octetString(_ content: [UInt8]) -> [UInt8] { tlv(DER.octetString, content) }
+    package static func smallInteger(_ value: UInt8) -> [UInt8] { precondition(value < 0x80); return [DER.integer, 1, value] }
 
     /// An AlgorithmIdentifier with absent parameters (SHA-2, ECDSA: RFC 5754, RFC 5758).
-    static func algorithm(_ oid: [UInt8]) -> [UInt8] { sequence(self.oid(oid)) }
+    package static func algorithm(_ oid: [UInt8]) -> [UInt8] { sequence(self.oid(oid)) }
 
     /// An AlgorithmIdentifier with NULL parameters (rsaEncryption: RFC 3370).
-    static func algorithmWithNull(_ oid: [UInt8]) -> [UInt8] { sequence(self.oid(oid), [DER.null, 0]) }
+    package static func algorithmWithNull(_ oid: [UInt8]) -> [UInt8] { sequence(self.oid(oid), [DER.null, 0]) }
 
     /// signingTime as RFC 5652 section 11.3 asks: UTCTime for 1950-2049, else GeneralizedTime.
-    static func time(_ seconds: Int) -> [UInt8] {
+    package static func time(_ seconds: Int) -> [UInt8] {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         // Civil date from days since 1970-01-01 (H. Hinnant's civil_from_days).

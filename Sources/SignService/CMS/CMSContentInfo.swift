@@ -3,7 +3,7 @@ import Foundation
 
 /// A CMS ContentInfo (RFC 5652 section 3) holding SignedData, owned by this object.
 final class CMSContentInfo {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
     deinit { CMS_ContentInfo_free(pointer) }

@@ -10,7 +10,7 @@ import Foundation
 ///   signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] ... OPTIONAL }
 /// ```
 struct SignerInfoView: SignerEvidence {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 

@@ -5,7 +5,7 @@ import Foundation
 public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
     // X509 objects are reference counted and safe to read from several threads once their
     // extension cache is filled, which init does (X509_check_purpose).
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     /// Takes over one reference (`get1`, `d2i`, `PEM_read`).
     init(takingOwnershipOf pointer: OpaquePointer) {
@@ -90,9 +90,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     /// Serial number in upper-case hexadecimal.
     public var serialNumberHex: String {
-        guard let serial = X509_get0_serialNumber(pointer), let bn = ASN1_INTEGER_to_BN(serial, nil) else { return "" }
-        defer { BN_free(bn) }
-        return takeOpenSSLString(BN_bn2hex(bn)) ?? ""
+        X509_get0_serialNumber(pointer).map(Hex.serial) ?? ""
     }
 
     public var notBefore: Date? { ASN1TimeConversion.date(X509_get0_notBefore(pointer)) }
@@ -221,7 +219,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func attribute(_ nid: Int32, of name: OpaquePointer?) -> String? {
+    package static func attribute(_ nid: Int32, of name: OpaquePointer?) -> String? {
         guard let name else { return nil }
         let index = X509_NAME_get_index_by_NID(name, nid, -1)
         guard index >= 0, let entry = X509_NAME_get_entry(name, index),

@@ -3,7 +3,7 @@ import Foundation
 
 /// An X.509 CRL (RFC 5280 section 5), wrapping an OpenSSL `X509_CRL` owned by this object.
 public final class CertificateRevocationList: @unchecked Sendable {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
     deinit { X509_CRL_free(pointer) }

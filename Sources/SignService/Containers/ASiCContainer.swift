@@ -195,8 +195,12 @@ public enum ASiCContainer {
         try writer.add(name: "mimetype", bytes: Array(mimeType.utf8), compress: false)
         try body(writer)
         try writer.close()
-        let fd = open(temporary, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(output): \(FileIO.errnoText())") }
+        do {
+            defer { close(fd) }
+            try FileIO.sync(fd, path: output)
+        }
         if replace {
             guard rename(temporary, output) == 0 else { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(output): \(FileIO.errnoText())") }
         } else {
@@ -207,6 +211,7 @@ public enum ASiCContainer {
         }
         done = true
         if !replace { unlink(temporary) }
+        try FileIO.syncDirectory(of: output)
     }
 
     static func mediaType(of name: String) -> String {

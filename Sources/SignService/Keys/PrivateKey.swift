@@ -8,7 +8,7 @@ import Foundation
 public final class PrivateKey: @unchecked Sendable {
     // An EVP_PKEY is safe to share between threads for signing once loaded; it is never
     // mutated after init.
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
     deinit { EVP_PKEY_free(pointer) }

@@ -76,7 +76,7 @@ public final class RevocationFetcher: Sendable {
         guard let cacheDirectory else { return nil }
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let name = try ContentDigest.digest(key, algorithm: .sha256).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let name = Hex.lower(try ContentDigest.digest(key, algorithm: .sha256).prefix(16))
         return cacheDirectory + "/" + name + ".crl"
     }
 }

@@ -50,8 +50,39 @@ public enum FileIO {
     /// the final name. With `replace == false` an existing file is an error and is never
     /// touched; with `replace == true` it is swapped by rename(2). `exactMode` applies
     /// `mode` regardless of the umask (private keys are always 0600).
+    ///
+    /// The file's data is on disk (fsync) before it gets its name, and the directory entry
+    /// is on disk before this returns, so a reported success survives a power cut. A batch
+    /// writer that names many files in one directory may pass `syncDirectory: false` and
+    /// call ``syncDirectory(of:)`` once before it reports success.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
-                                       exactMode: Bool = false, replace: Bool = false) throws {
+                                       exactMode: Bool = false, replace: Bool = false,
+                                       syncDirectory: Bool = true) throws {
+        try writeAtomicallyUnsynced(bytes, to: path, mode: mode, exactMode: exactMode, replace: replace)
+        if syncDirectory { try self.syncDirectory(of: path) }
+    }
+
+    /// Flushes the directory that holds `path` (its entries: names made by link or rename).
+    public static func syncDirectory(of path: String) throws {
+        let directory = splitPath(path).directory
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SignServiceError(code: .cannotCreateOutput, reason: "cannot flush \(directory): \(errnoText())") }
+        defer { close(fd) }
+        // Some file systems (and /proc-like ones) cannot flush a directory: EINVAL says so.
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw SignServiceError(code: .cannotCreateOutput, reason: "cannot flush \(directory): \(errnoText())")
+        }
+    }
+
+    /// Flushes an open file's data and size to disk.
+    package static func sync(_ fd: Int32, path: String) throws {
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw SignServiceError(code: .cannotCreateOutput, reason: "cannot flush \(path) to disk: \(errnoText())")
+        }
+    }
+
+    private static func writeAtomicallyUnsynced(_ bytes: [UInt8], to path: String, mode: mode_t,
+                                                exactMode: Bool, replace: Bool) throws {
         let (dir, base) = splitPath(path)
         if !replace {
             // One directory operation per file: this is the hot path of batch signing.
@@ -102,6 +133,7 @@ public enum FileIO {
                 offset += n
             }
         }
+        try sync(fd, path: path)
     }
 
     private static func linkError(_ path: String) -> SignServiceError {
@@ -113,7 +145,7 @@ public enum FileIO {
 
     /// Directory and last component of a path ("." for a bare name); cheaper than
     /// NSString's path methods, which matters when thousands of files are written.
-    static func splitPath(_ path: String) -> (directory: String, name: String) {
+    package static func splitPath(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return (".", path) }
         let directory = String(path[..<slash])
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
@@ -185,5 +217,5 @@ public enum FileIO {
         }
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    package static func errnoText() -> String { String(cString: strerror(errno)) }
 }

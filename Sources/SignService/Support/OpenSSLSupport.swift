@@ -1,13 +1,13 @@
-internal import COpenSSL
+package import COpenSSL
 import Foundation
 
 /// The OpenSSL error queue is per thread: clear it before a call whose failure we will
 /// report, and drain it right after, with no suspension point in between.
-enum OpenSSLErrorQueue {
-    static func clear() { ERR_clear_error() }
+package enum OpenSSLErrorQueue {
+    package static func clear() { ERR_clear_error() }
 
     /// Empties the queue, returning its entries as one line ("; "-separated).
-    static func drain() -> String {
+    package static func drain() -> String {
         var messages: [String] = []
         while true {
             var data: UnsafePointer<CChar>?
@@ -27,9 +27,9 @@ enum OpenSSLErrorQueue {
 }
 
 /// A short-lived memory BIO; freed when the closure returns.
-enum MemoryBIO {
+package enum MemoryBIO {
     /// Runs `body` with a read-only BIO over `bytes`.
-    static func reading<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> T) throws -> T {
+    package static func reading<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> T) throws -> T {
         try bytes.withUnsafeBytes { raw in
             guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
                 throw SignServiceError.openSSL("cannot allocate a memory BIO")
@@ -40,7 +40,7 @@ enum MemoryBIO {
     }
 
     /// Runs `body` with an empty writable BIO and returns what was written to it.
-    static func writing(_ body: (OpaquePointer) throws -> Void) throws -> [UInt8] {
+    package static func writing(_ body: (OpaquePointer) throws -> Void) throws -> [UInt8] {
         guard let bio = BIO_new(BIO_s_mem()) else {
             throw SignServiceError.openSSL("cannot allocate a memory BIO")
         }
@@ -57,8 +57,8 @@ enum MemoryBIO {
 
 /// PEM armour detection: signtool accepts PEM or DER wherever it reads certificates,
 /// CRLs, keys and signatures.
-enum PEM {
-    static func isPEM(_ bytes: [UInt8]) -> Bool {
+package enum PEM {
+    package static func isPEM(_ bytes: [UInt8]) -> Bool {
         let marker = Array("-----BEGIN ".utf8)
         let limit = min(bytes.count, 4096)
         guard limit >= marker.count else { return false }
@@ -68,7 +68,7 @@ enum PEM {
         return false
     }
 
-    static func containsLabel(_ label: String, in bytes: [UInt8]) -> Bool {
+    package static func containsLabel(_ label: String, in bytes: [UInt8]) -> Bool {
         guard let text = String(bytes: bytes.prefix(65536), encoding: .utf8) else { return false }
         return text.contains("-----BEGIN \(label)-----")
     }
@@ -76,8 +76,8 @@ enum PEM {
 
 
 /// Conversions between OpenSSL's ASN1_TIME and Foundation's Date.
-enum ASN1TimeConversion {
-    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+package enum ASN1TimeConversion {
+    package static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
         guard let time else { return nil }
         var tm = tm()
         guard ASN1_TIME_to_tm(time, &tm) == 1 else { return nil }
@@ -85,7 +85,7 @@ enum ASN1TimeConversion {
     }
 
     /// A GeneralizedTime, keeping fractional seconds (RFC 3161 genTime has them).
-    static func generalizedTime(_ time: UnsafePointer<ASN1_GENERALIZEDTIME>?) -> Date? {
+    package static func generalizedTime(_ time: UnsafePointer<ASN1_GENERALIZEDTIME>?) -> Date? {
         guard let time, let whole = date(time) else { return nil }
         let text = String(decoding: UnsafeBufferPointer(start: ASN1_STRING_get0_data(time), count: Int(ASN1_STRING_length(time))), as: UTF8.self)
         guard let dot = text.firstIndex(of: ".") else { return whole }
@@ -95,7 +95,7 @@ enum ASN1TimeConversion {
 }
 
 /// Converts an OpenSSL-allocated C string to Swift and frees it.
-func takeOpenSSLString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+package func takeOpenSSLString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
     guard let pointer else { return nil }
     defer { shim_OPENSSL_free(pointer) }
     return String(cString: pointer)

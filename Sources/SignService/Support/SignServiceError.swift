@@ -61,16 +61,16 @@ public struct SignServiceError: Error, Sendable, CustomStringConvertible {
         Self(code: .fileNotFound, reason: "\(path): no such file", file: file, line: line)
     }
 
-    static func malformed(_ what: String, file: String = #fileID, line: UInt = #line) -> Self {
+    package static func malformed(_ what: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(code: .malformedInput, reason: what, file: file, line: line)
     }
 
-    static func io(_ what: String, file: String = #fileID, line: UInt = #line) -> Self {
+    package static func io(_ what: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(code: .ioFailure, reason: what, file: file, line: line)
     }
 
     /// A failure inside OpenSSL: the drained error queue is appended to the reason.
-    static func openSSL(_ what: String, code: Code = .cryptoFailure, file: String = #fileID, line: UInt = #line) -> Self {
+    package static func openSSL(_ what: String, code: Code = .cryptoFailure, file: String = #fileID, line: UInt = #line) -> Self {
         let queue = OpenSSLErrorQueue.drain()
         let reason = queue.isEmpty ? what : "\(what) (OpenSSL: \(queue))"
         return Self(code: code, reason: reason, file: file, line: line)

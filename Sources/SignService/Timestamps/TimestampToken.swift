@@ -55,7 +55,7 @@ public struct TimestampToken: Sendable {
             throw SignServiceError.malformed("\(source): the timestamp has no readable time")
         }
         time = date
-        serialHex = TS_TST_INFO_get_serial(info).map { OCSPResponder.hex($0) } ?? ""
+        serialHex = TS_TST_INFO_get_serial(info).map(Hex.serial) ?? ""
         let imprintObject = TS_TST_INFO_get_msg_imprint(info)
         let algorithm = TS_MSG_IMPRINT_get_algo(imprintObject)
         var object: OpaquePointer?

@@ -102,3 +102,26 @@ final class ScratchDirectory {
     func read(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: url.appendingPathComponent(name))) }
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
 }
+
+/// A small seeded generator (SplitMix64) for the random corruption tests: the seed comes
+/// from SIGNTOOL_TEST_SEED when set, else from the system; the test prints it, so a
+/// failure can be replayed exactly with `SIGNTOOL_TEST_SEED=<seed> swift test --filter ...`.
+struct SeededGenerator: RandomNumberGenerator {
+    let seed: UInt64
+    private var state: UInt64
+
+    init(_ label: String) {
+        let environment = ProcessInfo.processInfo.environment["SIGNTOOL_TEST_SEED"].flatMap { UInt64($0) }
+        seed = environment ?? UInt64.random(in: 0...UInt64.max)
+        state = seed
+        print("\(label): random seed \(seed) (replay with SIGNTOOL_TEST_SEED=\(seed))")
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

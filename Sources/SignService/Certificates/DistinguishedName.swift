@@ -12,6 +12,11 @@ public struct DistinguishedName: Sendable, Equatable, CustomStringConvertible {
     public struct Attribute: Sendable, Equatable {
         public var type: String
         public var value: String
+
+        public init(type: String, value: String) {
+            self.type = type
+            self.value = value
+        }
     }
 
     /// The attributes in encoding order (most general first).
@@ -75,7 +80,7 @@ public struct DistinguishedName: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A new OpenSSL `X509_NAME` (owned by the caller).
-    func makeX509Name() throws -> OpaquePointer {
+    package func makeX509Name() throws -> OpaquePointer {
         guard let name = X509_NAME_new() else { throw SignServiceError.openSSL("cannot allocate a name") }
         for attribute in attributes {
             let bytes = Array(attribute.value.utf8)

@@ -91,7 +91,7 @@ public enum CertificateNames {
     }
 
     /// Hebrew, Arabic, Syriac, Thaana, NKo and the Arabic presentation forms (bidi R and AL).
-    static func isRightToLeft(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isRightToLeft(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x0590...0x05FF, 0x0600...0x0605, 0x0608, 0x060B, 0x060D, 0x061B...0x064A, 0x066D...0x06D5, 0x06E5...0x06E6,
              0x06EE...0x06EF, 0x06FA...0x070D, 0x0710...0x074A, 0x074D...0x07A5, 0x07B1, 0x07C0...0x07EA, 0x0800...0x08FF,
@@ -110,7 +110,7 @@ public enum CertificateNames {
     }
 
     /// The bidi problem of any attribute of an OpenSSL name (one from a CSR, say).
-    static func bidiProblem(inName name: OpaquePointer) -> String? {
+    package static func bidiProblem(inName name: OpaquePointer) -> String? {
         for index in 0..<X509_NAME_entry_count(name) {
             guard let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else { continue }
             var utf8: UnsafeMutablePointer<UInt8>?

@@ -1,65 +1,37 @@
 import Foundation
 import GRDB
+import SignService
 
-/// One certificate the CA issued, as its register keeps it.
-public struct IssuedCertificate: Codable, Sendable, FetchableRecord, PersistableRecord {
+extension IssuedCertificate: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "certificate"
-
-    /// Upper-case hexadecimal, no leading zeros (as `openssl x509 -serial` prints it).
-    public var serial: String
-    /// "root" for the issuing CA certificate, "issuing" for everything the issuing CA signs.
-    public var issuer: String
-    public var subject: String
-    public var profile: String
-    public var notBefore: Date
-    public var notAfter: Date
-    public var issuedAt: Date
-    public var der: Data
-    public var revokedAt: Date?
-    public var revocationReason: String?
-
-    public var isRevoked: Bool { revokedAt != nil }
 }
 
-/// A CRL the CA signed; numbers only grow (RFC 5280 5.2.3).
-struct IssuedCRL: Codable, Sendable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "crl"
-    var issuer: String
-    var number: Int64
-    var thisUpdate: Date
-    var nextUpdate: Date
-    /// The register's revision when the CRL was made: a newer revocation makes it stale.
-    var revision: Int64
-    var der: Data
+extension IssuedCRL: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "crl"
 }
 
-/// A caller of the service's TSA (an agency, a system), known by the SHA-256 of its
-/// bearer token: the token itself is shown once and never stored.
-public struct ServiceClient: Codable, Sendable, FetchableRecord, PersistableRecord {
+extension ServiceClient: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "client"
-    public var name: String
-    public var tokenHash: Data
-    public var createdAt: Date
-    public var revokedAt: Date?
-    /// HMAC-SHA256 over the row under the register key (``RegisterKey``): a row written
-    /// behind the CA's back (no passphrase) does not authenticate anyone.
-    public var mac: Data?
-
-    func expectedMAC(_ key: RegisterKey) -> Data {
-        var message = Array("client\u{0}\(name)\u{0}".utf8) + Array(tokenHash)
-        message += Array("\u{0}\(Int64(createdAt.timeIntervalSince1970.rounded()))\u{0}\(revokedAt.map { String(Int64($0.timeIntervalSince1970.rounded())) } ?? "-")".utf8)
-        return Data(key.authenticate(message))
-    }
 }
 
-/// The CA's register in SQLite (WAL): issued and revoked certificates, CRLs, and the
+/// The CA's register in SQLite (WAL) through GRDB: issued and revoked certificates, CRLs, and the
 /// counters that must survive a restart (TSA serial numbers).
 ///
 /// Several processes may use it at once: `signtool cert revoke` writes while
 /// `signtool serve` answers OCSP from it, and a revocation shows in the next answer.
-public struct AuthorityDatabase: Sendable {
+public struct SQLiteAuthorityRegister: AuthorityRegister {
     let writer: any DatabaseWriter
 
+    /// A register over any GRDB writer: a `DatabasePool` on disk, or a `DatabaseQueue()` in
+    /// memory for tests. Runs the migrations.
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        do { try Self.migrator.migrate(writer) } catch let error as DatabaseError {
+            throw SignServiceError.io("CA register: \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// The register file `path` (WAL mode, created 0600).
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -69,8 +41,7 @@ public struct AuthorityDatabase: Sendable {
         if fd >= 0 { close(fd) }
         for file in [path, path + "-wal", path + "-shm"] where FileIO.exists(file) { _ = chmod(file, 0o600) }
         do {
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(writer)
+            try self.init(writer: try DatabasePool(path: path, configuration: configuration))
         } catch let error as DatabaseError {
             throw SignServiceError.io("\(path): \(error.message ?? "\(error)")")
         }
@@ -123,8 +94,8 @@ public struct AuthorityDatabase: Sendable {
     // MARK: Service clients
 
     /// Registers a client; a name already taken (even by a revoked client) is refused.
-    public func addClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date = Date()) throws {
-        let date = Self.wholeSeconds(date)
+    public func addClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date) throws {
+        let date = wholeSeconds(date)
         try write { db in
             if try ServiceClient.fetchOne(db, key: name) != nil {
                 throw SignServiceError(code: .outputExists, reason: "a client named \"\(name)\" already exists")
@@ -136,10 +107,10 @@ public struct AuthorityDatabase: Sendable {
     }
 
     /// Gives an active client a new token; the old one is refused from the next refresh on.
-    public func rotateClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date = Date()) throws {
+    public func rotateClient(name: String, tokenHash: [UInt8], key: RegisterKey, at date: Date) throws {
         try changeActiveClient(name, key: key, ifRevoked: "client \"\(name)\" is revoked; a revocation is final (add a client under a new name)") {
             $0.tokenHash = Data(tokenHash)
-            $0.createdAt = Self.wholeSeconds(date)
+            $0.createdAt = wholeSeconds(date)
         }
     }
 
@@ -148,9 +119,9 @@ public struct AuthorityDatabase: Sendable {
     }
 
     /// Revokes a client's token; it is refused from the service's next refresh on.
-    public func revokeClient(name: String, key: RegisterKey, at date: Date = Date()) throws {
+    public func revokeClient(name: String, key: RegisterKey, at date: Date) throws {
         try changeActiveClient(name, key: key, ifRevoked: "client \"\(name)\" is already revoked") {
-            $0.revokedAt = Self.wholeSeconds(date)
+            $0.revokedAt = wholeSeconds(date)
         }
     }
 
@@ -167,9 +138,6 @@ public struct AuthorityDatabase: Sendable {
             try client.update(db)
         }
     }
-
-    /// Register dates are whole seconds, so that a row's MAC survives the database's date format.
-    static func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     /// Token hash to client name, for the clients not revoked whose row carries a valid
     /// MAC; `forged` lists the names of rows that do not (written without the passphrase).
@@ -191,19 +159,19 @@ public struct AuthorityDatabase: Sendable {
 
     // MARK: Certificates
 
-    func insert(_ certificate: IssuedCertificate) throws {
+    public func insert(_ certificate: IssuedCertificate) throws {
         try write { db in try certificate.insert(db) }
     }
 
     public func certificate(serial: String) throws -> IssuedCertificate? {
-        try read { db in try IssuedCertificate.fetchOne(db, key: Self.normalize(serial)) }
+        try read { db in try IssuedCertificate.fetchOne(db, key: normalizedSerial(serial)) }
     }
 
     public func allCertificates() throws -> [IssuedCertificate] {
         try read { db in try IssuedCertificate.order(Column("issuedAt")).fetchAll(db) }
     }
 
-    func revoked(issuer: String) throws -> [IssuedCertificate] {
+    public func revoked(issuer: String) throws -> [IssuedCertificate] {
         try read { db in
             try IssuedCertificate.filter(Column("issuer") == issuer && Column("revokedAt") != nil)
                 .order(Column("serial")).fetchAll(db)
@@ -211,8 +179,8 @@ public struct AuthorityDatabase: Sendable {
     }
 
     /// Marks a certificate revoked; a second revocation is refused so the first date stands.
-    func revoke(serial: String, reason: RevocationReason, at date: Date) throws -> IssuedCertificate {
-        let key = Self.normalize(serial)
+    public func revoke(serial: String, reason: RevocationReason, at date: Date) throws -> IssuedCertificate {
+        let key = normalizedSerial(serial)
         return try write { db in
             guard var record = try IssuedCertificate.fetchOne(db, key: key) else {
                 throw SignServiceError(code: .fileNotFound, reason: "no certificate with serial \(key) in this CA's register")
@@ -229,23 +197,14 @@ public struct AuthorityDatabase: Sendable {
         }
     }
 
-    /// Serial in the register's form, as OpenSSL prints it: upper case, whole octets,
-    /// no leading zero octets, no colons.
-    static func normalize(_ serial: String) -> String {
-        var text = serial.uppercased().filter { $0 != ":" }
-        if text.hasPrefix("0X") { text.removeFirst(2) }
-        while text.count > 1 && text.hasPrefix("0") { text.removeFirst() }
-        return text.count % 2 == 1 ? "0" + text : text
-    }
-
     // MARK: CRLs and counters
 
     /// Increases the revision counter (every revocation does).
-    var revision: Int64 {
-        get throws { try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'revision'") ?? 0 } }
+    public func revision() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'revision'") ?? 0 }
     }
 
-    func latestCRL(issuer: String) throws -> IssuedCRL? {
+    public func latestCRL(issuer: String) throws -> IssuedCRL? {
         try read { db in
             try IssuedCRL.filter(Column("issuer") == issuer).order(Column("number").desc).fetchOne(db)
         }
@@ -253,7 +212,7 @@ public struct AuthorityDatabase: Sendable {
 
     /// Allocates the next CRL number and stores the CRL `make` signs with it, in one
     /// transaction, so two processes never sign two CRLs with the same number.
-    func issueCRL(issuer: String, _ make: (_ number: Int64, _ revoked: [IssuedCertificate], _ revision: Int64) throws -> IssuedCRL) throws -> IssuedCRL {
+    public func issueCRL(issuer: String, _ make: (_ number: Int64, _ revoked: [IssuedCertificate], _ revision: Int64) throws -> IssuedCRL) throws -> IssuedCRL {
         try write { db in
             let number = (try Int64.fetchOne(db, sql: "SELECT max(number) FROM crl WHERE issuer = ?", arguments: [issuer]) ?? 0) + 1
             let revoked = try IssuedCertificate.filter(Column("issuer") == issuer && Column("revokedAt") != nil)
@@ -267,7 +226,7 @@ public struct AuthorityDatabase: Sendable {
 
     /// Reserves `count` consecutive values of a persistent counter and returns the first.
     /// Values handed out are never handed out again, even after a crash.
-    func reserve(_ counter: String, count: Int64) throws -> Int64 {
+    public func reserve(_ counter: String, count: Int64) throws -> Int64 {
         try write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = ?", arguments: [counter]) ?? 0
             try db.execute(sql: "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",

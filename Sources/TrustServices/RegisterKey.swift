@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+import SignService
 
 /// An HMAC-SHA256 key over the CA register's rows, derived from the issuing CA's private
 /// key (HMAC-SHA256 keyed by the key's DER, over a fixed label): it exists only where the
@@ -7,7 +8,7 @@ import Foundation
 public struct RegisterKey: Sendable {
     private let bytes: [UInt8]
 
-    init(deriving key: PrivateKey) throws {
+    public init(deriving key: PrivateKey) throws {
         var out: UnsafeMutablePointer<UInt8>?
         let length = i2d_PrivateKey(key.pointer, &out)
         guard length > 0, let out else { throw SignServiceError.openSSL("cannot derive the register key") }

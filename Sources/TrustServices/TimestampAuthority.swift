@@ -1,19 +1,20 @@
 internal import COpenSSL
 import Foundation
+import SignService
 
 /// Serial numbers for timestamps that stay unique across restarts and processes: blocks
 /// are reserved in the CA register, then handed out from memory.
 final class PersistentSerialSource: @unchecked Sendable {
     private let lock = NSLock()
-    private let database: AuthorityDatabase
+    private let register: any AuthorityRegister
     private let counter: String
     private let blockSize: Int64
     // Guarded by `lock`.
     private var next: Int64 = 0
     private var end: Int64 = 0
 
-    init(database: AuthorityDatabase, counter: String, blockSize: Int64 = 4096) {
-        self.database = database
+    init(register: any AuthorityRegister, counter: String, blockSize: Int64 = 4096) {
+        self.register = register
         self.counter = counter
         self.blockSize = blockSize
     }
@@ -21,7 +22,7 @@ final class PersistentSerialSource: @unchecked Sendable {
     func nextSerial() throws -> Int64 {
         try lock.withLock {
             if next >= end {
-                next = try database.reserve(counter, count: blockSize)
+                next = try register.reserve(counter, count: blockSize)
                 end = next + blockSize
             }
             defer { next += 1 }
@@ -42,12 +43,12 @@ public final class TimestampAuthority: @unchecked Sendable {
     private let serials: SerialBox
     private let contexts: PreparedContextPool
 
-    public init(identity: SigningIdentity, policyOID: String, accuracyMilliseconds: Int, database: AuthorityDatabase) throws {
+    public init(identity: SigningIdentity, policyOID: String, accuracyMilliseconds: Int, register: any AuthorityRegister) throws {
         self.identity = identity
         self.policy = policyOID
         self.accuracyMilliseconds = accuracyMilliseconds
         // Lives as long as the authority, which outlives every context that points at it.
-        let serials = SerialBox(source: PersistentSerialSource(database: database, counter: "tsa-serial"))
+        let serials = SerialBox(source: PersistentSerialSource(register: register, counter: "tsa-serial"))
         self.serials = serials
         let certificate = identity.certificate, key = identity.key, chain = identity.chain
         contexts = PreparedContextPool(prepare: {

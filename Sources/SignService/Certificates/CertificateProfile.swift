@@ -32,7 +32,7 @@ public enum CertificateProfile: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    var isCA: Bool { self == .rootCA || self == .issuingCA }
+    package var isCA: Bool { self == .rootCA || self == .issuingCA }
 
     /// Extensions as OpenSSL's configuration syntax (x509v3_config(5)), in order.
     func extensions(isRSA: Bool, email: String?, dnsNames: [String], publicURL: String?,

@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+import SignService
 
 /// An RFC 6960 OCSP responder for the issuing CA, answering from the CA register, so a
 /// revocation shows in the very next response. Responses are signed by the responder
@@ -12,15 +13,15 @@ import Foundation
 ///   twice (RFC 5280 4.2), and a critical extension the responder does not know.
 public final class OCSPResponder: @unchecked Sendable {
     private let identity: SigningIdentity
-    private let database: AuthorityDatabase
+    private let register: any AuthorityRegister
     /// The issuing CA's CertID (name and key hashes) under SHA-1 and SHA-256, the digests
     /// clients use; compared with each request's CertID.
     private let issuerIDs: [OpaquePointer]
     private let validity: TimeInterval
 
-    public init(identity: SigningIdentity, issuer: Certificate, database: AuthorityDatabase, validity: TimeInterval = 3600) throws {
+    public init(identity: SigningIdentity, issuer: Certificate, register: any AuthorityRegister, validity: TimeInterval = 3600) throws {
         self.identity = identity
-        self.database = database
+        self.register = register
         self.validity = validity
         var ids: [OpaquePointer] = []
         for digest in [EVP_sha1(), EVP_sha256(), EVP_sha384(), EVP_sha512()] {
@@ -66,7 +67,7 @@ public final class OCSPResponder: @unchecked Sendable {
             var revokedAt: UnsafeMutablePointer<ASN1_TIME>?
             defer { if let revokedAt { ASN1_TIME_free(revokedAt) } }
             if issuerIDs.contains(where: { OCSP_id_issuer_cmp($0, id) == 0 }), let serial,
-               let record = try database.certificate(serial: Self.hex(serial)), record.issuer == "issuing" {
+               let record = try register.certificate(serial: Hex.serial(serial)), record.issuer == "issuing" {
                 if let date = record.revokedAt {
                     status = V_OCSP_CERTSTATUS_REVOKED
                     reason = RevocationReason(rawValue: record.revocationReason ?? "")?.code ?? 0
@@ -128,9 +129,4 @@ public final class OCSPResponder: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
 
-    static func hex(_ integer: UnsafePointer<ASN1_INTEGER>) -> String {
-        guard let bn = ASN1_INTEGER_to_BN(integer, nil) else { return "" }
-        defer { BN_free(bn) }
-        return takeOpenSSLString(BN_bn2hex(bn)) ?? ""
-    }
 }

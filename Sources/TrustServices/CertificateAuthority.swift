@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+import SignService
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +40,7 @@ public struct AuthorityConfiguration: Codable, Sendable {
 public final class CertificateAuthority: Sendable {
     public let directory: String
     public let configuration: AuthorityConfiguration
-    public let database: AuthorityDatabase
+    public let register: any AuthorityRegister
     public let root: Certificate
     public let issuing: Certificate
 
@@ -69,7 +70,7 @@ public final class CertificateAuthority: Sendable {
         } catch {
             throw SignServiceError.malformed("\(configPath): not a valid configuration (\(error))")
         }
-        database = try AuthorityDatabase(path: directory + "/authority.sqlite")
+        register = try SQLiteAuthorityRegister(path: directory + "/authority.sqlite")
         root = try Self.loadCertificate(directory + "/ca/root.pem")
         issuing = try Self.loadCertificate(directory + "/ca/issuing.pem")
     }
@@ -109,8 +110,8 @@ public final class CertificateAuthority: Sendable {
     /// Registers the service's own token as client "service" the first time the service
     /// starts; afterwards that client is revoked and rotated like any other.
     public func registerServiceClient(token: String, key: RegisterKey) throws {
-        guard try database.clients().first(where: { $0.name == Self.serviceClientName }) == nil else { return }
-        try database.addClient(name: Self.serviceClientName, tokenHash: try ContentDigest.digest(Array(token.utf8), algorithm: .sha256),
+        guard try register.clients().first(where: { $0.name == Self.serviceClientName }) == nil else { return }
+        try register.addClient(name: Self.serviceClientName, tokenHash: try ContentDigest.digest(Array(token.utf8), algorithm: .sha256),
                                key: key)
     }
 
@@ -167,7 +168,7 @@ public final class CertificateAuthority: Sendable {
             publicURL: setup.publicURL, policyOID: setup.policyOID, timestampPolicyOID: setup.timestampPolicyOID,
             timestampAccuracyMilliseconds: setup.timestampAccuracyMilliseconds,
             crlValidityHours: setup.crlValidityHours, algorithm: setup.algorithm.rawValue)
-        let database = try AuthorityDatabase(path: staging + "/authority.sqlite")
+        let register = try SQLiteAuthorityRegister(path: staging + "/authority.sqlite")
         let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970)).addingTimeInterval(-60)
 
         func write(_ key: PrivateKey, _ certificate: Certificate, _ name: String) throws {
@@ -175,7 +176,7 @@ public final class CertificateAuthority: Sendable {
             try FileIO.writeAtomically(try certificate.pemBytes(), to: staging + "/\(name).pem", mode: 0o600, exactMode: true)
         }
         func record(_ certificate: Certificate, issuer: String, profile: CertificateProfile) throws {
-            try database.insert(IssuedCertificate(
+            try register.insert(IssuedCertificate(
                 serial: certificate.serialNumberHex, issuer: issuer, subject: certificate.subject, profile: profile.rawValue,
                 notBefore: certificate.notBefore ?? now, notAfter: certificate.notAfter ?? now, issuedAt: Date(),
                 der: Data(certificate.derBytes), revokedAt: nil, revocationReason: nil))
@@ -341,7 +342,7 @@ public final class CertificateAuthority: Sendable {
             .init(subject: subjectName, publicKey: publicKey, profile: issuance.profile, notBefore: notBefore, notAfter: notAfter,
                   email: issuance.email, dnsNames: dnsNames, publicURL: configuration.publicURL, policyOID: configuration.policyOID),
             serial: serial, issuer: issuing, issuerKey: issuerKey)
-        try database.insert(IssuedCertificate(
+        try register.insert(IssuedCertificate(
             serial: certificate.serialNumberHex, issuer: "issuing", subject: certificate.subject, profile: issuance.profile.rawValue,
             notBefore: notBefore, notAfter: notAfter, issuedAt: Date(), der: Data(certificate.derBytes),
             revokedAt: nil, revocationReason: nil))
@@ -387,7 +388,7 @@ public final class CertificateAuthority: Sendable {
     public func revoke(serial: String, reason: RevocationReason, passphrase: Passphrase?, at date: Date = Date()) throws -> IssuedCertificate {
         // Changing the register is the CA's act: whoever cannot unlock its key may not.
         try checkPassphrase(passphrase)
-        return try database.revoke(serial: serial, reason: reason, at: Date(timeIntervalSince1970: floor(date.timeIntervalSince1970)))
+        return try register.revoke(serial: serial, reason: reason, at: Date(timeIntervalSince1970: floor(date.timeIntervalSince1970)))
     }
 
     // MARK: CRLs
@@ -399,7 +400,7 @@ public final class CertificateAuthority: Sendable {
         let signer = which == .root ? root : issuing
         let signingKey = try key("ca/\(which.rawValue)", passphrase: passphrase)
         let validity = Double(which == .root ? max(configuration.crlValidityHours, 24 * 30) : configuration.crlValidityHours) * 3600
-        let stored = try database.issueCRL(issuer: which.rawValue) { number, revoked, revision in
+        let stored = try register.issueCRL(issuer: which.rawValue) { number, revoked, revision in
             let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970))
             let crl = try CertificateBuilder.crl(
                 issuer: signer, key: signingKey, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity),
@@ -412,8 +413,8 @@ public final class CertificateAuthority: Sendable {
 
     /// The newest CRL if it is still current and no revocation came after it.
     public func currentCRL(_ which: CRLIssuer) throws -> (der: [UInt8], revision: Int64)? {
-        guard let latest = try database.latestCRL(issuer: which.rawValue) else { return nil }
-        let revision = try database.revision
+        guard let latest = try register.latestCRL(issuer: which.rawValue) else { return nil }
+        let revision = try register.revision()
         // Reissued when half its validity has passed, so relying parties' caches stay fresh.
         let validity = latest.nextUpdate.timeIntervalSince(latest.thisUpdate)
         guard latest.revision == revision, latest.nextUpdate.timeIntervalSinceNow > validity / 2 else { return nil }

@@ -1,10 +1,10 @@
-internal import COpenSSL
+package import COpenSSL
 import Foundation
 
 /// Builds and signs X.509 v3 certificates and v2 CRLs with OpenSSL.
-enum CertificateBuilder {
+package enum CertificateBuilder {
     /// What goes into one certificate.
-    struct Request {
+    package struct Request {
         var subject: OpaquePointer          // X509_NAME, borrowed
         var publicKey: OpaquePointer        // EVP_PKEY, borrowed
         var profile: CertificateProfile
@@ -14,11 +14,25 @@ enum CertificateBuilder {
         var dnsNames: [String] = []
         var publicURL: String?
         var policyOID: String?
+
+        package init(subject: OpaquePointer, publicKey: OpaquePointer, profile: CertificateProfile, notBefore: Date,
+                     notAfter: Date, email: String? = nil, dnsNames: [String] = [], publicURL: String? = nil,
+                     policyOID: String? = nil) {
+            self.subject = subject
+            self.publicKey = publicKey
+            self.profile = profile
+            self.notBefore = notBefore
+            self.notAfter = notAfter
+            self.email = email
+            self.dnsNames = dnsNames
+            self.publicURL = publicURL
+            self.policyOID = policyOID
+        }
     }
 
     /// A positive serial number of up to 128 bits from the CSPRNG (RFC 5280 4.1.2.2 allows
     /// 20 octets; CA/Browser practice asks for at least 64 random bits).
-    static func randomSerial() throws -> [UInt8] {
+    package static func randomSerial() throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 16)
         guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else { throw SignServiceError.openSSL("no random bytes") }
         bytes[0] &= 0x7F
@@ -26,14 +40,8 @@ enum CertificateBuilder {
         return bytes
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        var serial = bytes
-        while serial.count > 1 && serial[0] == 0 { serial.removeFirst() }
-        return serial.map { String(format: "%02X", $0) }.joined()
-    }
-
     /// Signs a new certificate. `issuer` is nil for a self-signed root.
-    static func issue(_ request: Request, serial: [UInt8], issuer: Certificate?, issuerKey: PrivateKey) throws -> Certificate {
+    package static func issue(_ request: Request, serial: [UInt8], issuer: Certificate?, issuerKey: PrivateKey) throws -> Certificate {
         OpenSSLErrorQueue.clear()
         guard let x509 = X509_new() else { throw SignServiceError.openSSL("cannot allocate a certificate") }
         var owned = true
@@ -74,7 +82,7 @@ enum CertificateBuilder {
 
     /// subjectAltName (RFC 5280 4.2.1.6) from typed values: one rfc822Name, dNSNames. The
     /// values were checked by ``CertificateNames``; each becomes exactly one GeneralName.
-    static func addSubjectAlternativeNames(email: String?, dnsNames: [String], to x509: OpaquePointer) throws {
+    package static func addSubjectAlternativeNames(email: String?, dnsNames: [String], to x509: OpaquePointer) throws {
         let entries = (email.map { [(GEN_EMAIL, $0)] } ?? []) + dnsNames.map { (GEN_DNS, $0) }
         guard !entries.isEmpty else { return }
         guard let names = shim_GENERAL_NAMES_new() else { throw SignServiceError.openSSL("allocation") }
@@ -98,7 +106,7 @@ enum CertificateBuilder {
     }
 
     /// certificatePolicies with one PolicyInformation and no qualifiers (RFC 5280 4.2.1.4).
-    static func addCertificatePolicy(_ oid: String, to x509: OpaquePointer) throws {
+    package static func addCertificatePolicy(_ oid: String, to x509: OpaquePointer) throws {
         guard let object = OBJ_txt2obj(oid, 1) else { throw SignServiceError.malformed("'\(oid)' is not an object identifier") }
         defer { ASN1_OBJECT_free(object) }
         let length = OBJ_length(object)
@@ -114,7 +122,7 @@ enum CertificateBuilder {
         guard X509_add_ext(x509, ext, -1) == 1 else { throw SignServiceError.openSSL("cannot add certificatePolicies") }
     }
 
-    static func setSerial(_ serial: [UInt8], on x509: OpaquePointer) throws {
+    package static func setSerial(_ serial: [UInt8], on x509: OpaquePointer) throws {
         guard let bn = BN_bin2bn(serial, Int32(serial.count), nil) else { throw SignServiceError.openSSL("bad serial") }
         defer { BN_free(bn) }
         guard let integer = BN_to_ASN1_INTEGER(bn, nil) else { throw SignServiceError.openSSL("bad serial") }
@@ -123,14 +131,20 @@ enum CertificateBuilder {
     }
 
     /// One revoked certificate as the CRL lists it.
-    struct RevokedEntry {
+    package struct RevokedEntry {
         var serialHex: String
         var revokedAt: Date
         var reason: RevocationReason
+
+        package init(serialHex: String, revokedAt: Date, reason: RevocationReason) {
+            self.serialHex = serialHex
+            self.revokedAt = revokedAt
+            self.reason = reason
+        }
     }
 
     /// Signs a v2 CRL with a CRL number and authority key identifier (RFC 5280 5.2).
-    static func crl(issuer: Certificate, key: PrivateKey, number: Int64, thisUpdate: Date, nextUpdate: Date,
+    package static func crl(issuer: Certificate, key: PrivateKey, number: Int64, thisUpdate: Date, nextUpdate: Date,
                     revoked: [RevokedEntry]) throws -> CertificateRevocationList {
         OpenSSLErrorQueue.clear()
         guard let crl = X509_CRL_new() else { throw SignServiceError.openSSL("cannot allocate a CRL") }
@@ -185,7 +199,7 @@ enum CertificateBuilder {
         return CertificateRevocationList(takingOwnershipOf: crl)
     }
 
-    static func withTime(_ date: Date, _ body: (UnsafeMutablePointer<ASN1_TIME>) throws -> Void) throws {
+    package static func withTime(_ date: Date, _ body: (UnsafeMutablePointer<ASN1_TIME>) throws -> Void) throws {
         guard let time = ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970)) else { throw SignServiceError.openSSL("bad time") }
         defer { ASN1_TIME_free(time) }
         try body(time)
@@ -194,7 +208,7 @@ enum CertificateBuilder {
 
 extension PrivateKey {
     /// The digest used when this key signs certificates, CRLs, OCSP responses and timestamps.
-    var certificateDigest: OpaquePointer? {
+    package var certificateDigest: OpaquePointer? {
         isEC && EVP_PKEY_get_bits(pointer) >= 384 ? EVP_sha384() : EVP_sha256()
     }
 }
