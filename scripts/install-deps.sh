@@ -2,7 +2,7 @@
 # Installs the system packages signtool builds and tests with (Debian 12).
 # Always asks apt: a machine that happens to have a package must not hide a missing step.
 set -euo pipefail
-packages=(libssl-dev libsqlite3-dev libarchive-dev openssl pkg-config python3 curl ca-certificates file faketime sqlite3 gcc util-linux)
+packages=(libssl-dev libsqlite3-dev libarchive-dev openssl pkg-config python3 curl ca-certificates file faketime sqlite3 gcc util-linux strace valgrind wrk)
 if [ "$(id -u)" -eq 0 ]; then
     run=()
 elif command -v sudo >/dev/null 2>&1; then
