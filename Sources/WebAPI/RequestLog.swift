@@ -20,6 +20,11 @@ public struct TrustServiceRequestContext: RequestContext {
     }
 }
 
+extension TrustServiceRequestContext {
+    /// Hummingbird's request id; "-" where the server set none (a request driven in process).
+    var requestID: String { logger[metadataKey: "hb.request.id"]?.description ?? "-" }
+}
+
 /// The name of the client a request authenticated as, if any.
 final class AuthenticatedClient: Sendable {
     private let name = Mutex<String?>(nil)
@@ -54,18 +59,21 @@ struct RequestLogMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
         } catch {
-            logger.error("\(request.method.rawValue) \(Self.printable(request.uri.path)) request=\(context.id) failed: \(error)")
-            let message = "the server could not answer; its log says why (request \(context.id))"
-            response = try HTTPError(.internalServerError, message: message).response(from: request, context: context)
+            var answer = APIError.answering(error)
+            if answer == nil || answer!.status == .internalServerError {
+                // The reason stays in the log: it may name files or internals of the service.
+                logger.error("\(request.method.rawValue) \(Self.printable(request.uri.path)) request=\(context.requestID) failed: \(error)")
+                answer = APIError(status: .internalServerError, code: "internalError",
+                                  message: "the server could not answer; its log says why (request \(context.requestID))")
+            }
+            response = try answer!.response(from: request, context: context)
         }
         if request.method == .head { response = response.createHeadResponse() }
         let elapsed = ContinuousClock.now - started
         logger.info("""
             \(request.method.rawValue) \(Self.printable(request.uri.path)) \(response.status.code) \
-            ms=\(Self.milliseconds(elapsed)) request=\(context.id) \
+            ms=\(Self.milliseconds(elapsed)) request=\(context.requestID) \
             client=\(context.client.value.map(Self.quoted) ?? "-") peer=\(context.peer)
             """)
         return response

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SignService
+import TrustServices
 import WebAPI
 
 struct Serve: AsyncParsableCommand {
@@ -98,7 +99,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let routes: TrustServiceRoutes
+        let backend: AuthorityBackend
         var logger = Logger(label: "signtool-serve")
         logger.logLevel = Logger.Level(rawValue: logLevel)!
         do {
@@ -106,8 +107,8 @@ struct Serve: AsyncParsableCommand {
             let passphrase = try data.caPassphrase()
             try authority.checkPassphrase(passphrase)
             let token = openTsa ? nil : try TokenFile.loadOrCreate(authority.directory + "/service/tsa-token")
-            routes = try TrustServiceRoutes(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa,
-                                            logger: logger)
+            backend = try AuthorityBackend(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa,
+                                           logger: logger)
         } catch let error as SignServiceError {
             printError(error.reason)
             throw ExitCode(ExitStatus.code(for: error))
@@ -121,16 +122,13 @@ struct Serve: AsyncParsableCommand {
         }
         let (host, port) = parsedListen!
         let open = openTsa
-        let app = Application(
-            router: routes.makeRouter(logger: logger),
-            server: .http1(limits: limits, logger: logger),
-            configuration: .init(address: .hostname(host, port: port), serverName: "signtool"),
+        let app = buildApplication(
+            backend: backend, configuration: ServiceConfiguration(host: host, port: port, limits: limits), logger: logger,
             onServerRunning: { channel in
                 let actual = channel.localAddress?.port ?? port
                 let line = "signtool: serving http://\(host):\(actual) (tsa\(open ? ", open" : ""), ocsp, crl, ca, healthz)\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
-            },
-            logger: logger)
+            })
         try await app.runService()
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import NIOPosix
+import SignService
+import TrustServices
+
+/// What the trust-service endpoints need from the authorities behind them. The routes
+/// (``TrustServiceController``) know only this protocol, so tests can drive them with any
+/// implementation; ``AuthorityBackend`` is the one over a data directory's CA.
+public protocol TrustServiceBackend: Sendable {
+    /// An RFC 3161 TimeStampResp for a DER TimeStampReq (a refusal is a signed answer too).
+    func timestampReply(to query: [UInt8]) async throws -> [UInt8]
+    /// An RFC 6960 OCSPResponse for a DER OCSPRequest.
+    func ocspResponse(to request: [UInt8]) async throws -> [UInt8]
+    /// The current CRL (DER) of the issuing or root CA.
+    func currentCRL(_ issuer: CertificateAuthority.CRLIssuer) async throws -> [UInt8]
+    /// The DER certificate of the issuing or root CA.
+    func caCertificate(_ issuer: CertificateAuthority.CRLIssuer) -> [UInt8]
+    /// Whether /tsa asks for a bearer token.
+    var timestampsNeedToken: Bool { get }
+    /// The registered client an `Authorization` header authenticates, or nil.
+    func client(forAuthorization header: String?) async -> String?
+}
+
+/// Runs blocking work (signing, key decryption, SQLite) on a thread pool, so the event
+/// loops stay free to accept connections and answer `/healthz` while the pool is busy.
+public struct BlockingWork: Sendable {
+    let pool: NIOThreadPool
+
+    /// The process-wide pool (one thread per core), started on first use.
+    public static let shared = BlockingWork(pool: .singleton)
+
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+}
+
+/// The endpoints' backend over a data directory's CA: its TSA and OCSP identities (keys
+/// decrypted once, at start), its CRLs, and the client tokens in its register.
+public final class AuthorityBackend: TrustServiceBackend {
+    public let authority: CertificateAuthority
+    let timestamps: TimestampAuthority
+    let ocsp: OCSPResponder
+    let crls: CRLCache
+    /// Who may ask /tsa for timestamps; nil makes the TSA open to anyone.
+    let clients: ClientAuthentication?
+    let work: BlockingWork
+
+    /// `tsaToken`: the service's own token (registered as client "service" on first start);
+    /// `openTSA` lets anyone in; `logger` hears of register rows refused for a bad MAC.
+    public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?, openTSA: Bool = false,
+                logger: Logger? = nil, work: BlockingWork = .shared) throws {
+        self.authority = authority
+        self.work = work
+        timestamps = try TimestampAuthority(
+            identity: try authority.serviceIdentity(.tsa, passphrase: passphrase),
+            policyOID: authority.configuration.timestampPolicyOID,
+            accuracyMilliseconds: authority.configuration.timestampAccuracyMilliseconds, register: authority.register)
+        ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
+                                 issuer: authority.issuing, register: authority.register)
+        crls = CRLCache(authority: authority, passphrase: passphrase)
+        let key = try authority.registerKey(passphrase: passphrase)
+        if let tsaToken, !openTSA { try authority.registerServiceClient(token: tsaToken, key: key) }
+        clients = openTSA ? nil : ClientAuthentication(register: authority.register, key: key) { name in
+            logger?.warning("client \"\(name)\" in the register carries no valid MAC (written without the CA passphrase?); its token is refused")
+        }
+    }
+
+    public func timestampReply(to query: [UInt8]) async throws -> [UInt8] {
+        let timestamps = self.timestamps
+        return try await work.run { try timestamps.respond(to: query) }
+    }
+
+    public func ocspResponse(to request: [UInt8]) async throws -> [UInt8] {
+        let ocsp = self.ocsp
+        return try await work.run { try ocsp.respond(to: request) }
+    }
+
+    public func currentCRL(_ issuer: CertificateAuthority.CRLIssuer) async throws -> [UInt8] {
+        let crls = self.crls
+        return try await work.run { try crls.current(issuer) }
+    }
+
+    public func caCertificate(_ issuer: CertificateAuthority.CRLIssuer) -> [UInt8] {
+        issuer == .root ? authority.root.derBytes : authority.issuing.derBytes
+    }
+
+    public var timestampsNeedToken: Bool { clients != nil }
+
+    public func client(forAuthorization header: String?) async -> String? {
+        guard let clients else { return nil }
+        // The token list is re-read from the register at most once a second: off the loop.
+        return try? await work.run { clients.client(forAuthorization: header) }
+    }
+}
+
+/// The current CRLs, reissued when a revocation happened since or half their validity passed.
+final class CRLCache: @unchecked Sendable {
+    private let authority: CertificateAuthority
+    private let passphrase: Passphrase
+    /// One CRL is signed at a time; the others wait and then find it current.
+    private let lock = NSLock()
+
+    init(authority: CertificateAuthority, passphrase: Passphrase) {
+        self.authority = authority
+        self.passphrase = passphrase
+    }
+
+    func current(_ which: CertificateAuthority.CRLIssuer) throws -> [UInt8] {
+        try lock.withLock {
+            if let stored = try authority.currentCRL(which) { return stored.der }
+            return try authority.makeCRL(which, passphrase: passphrase).derBytes
+        }
+    }
+}
