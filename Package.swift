@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "signtool", targets: ["signtool"]),
+        .library(name: "Findings", targets: ["Findings"]),
         .library(name: "SignService", targets: ["SignService"]),
         .library(name: "DocStore", targets: ["DocStore"]),
         .library(name: "RegisteredMail", targets: ["RegisteredMail"]),
@@ -29,9 +30,13 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // What a validation found, as stable codes with typed parameters, and their wording
+        // in English and Arabic. No dependencies: a stored report renders anywhere.
+        .target(name: "Findings"),
         .target(
             name: "SignService",
             dependencies: [
+                "Findings",
                 "COpenSSL",
                 "CArchive",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -44,6 +49,7 @@ let package = Package(
         .target(
             name: "WebAPI",
             dependencies: [
+                "Findings",
                 "SignService",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -51,6 +57,7 @@ let package = Package(
         .executableTarget(
             name: "signtool",
             dependencies: [
+                "Findings",
                 "SignService",
                 "WebAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -60,6 +67,7 @@ let package = Package(
         .testTarget(
             name: "SignServiceTests",
             dependencies: [
+                "Findings",
                 "SignService",
                 "WebAPI",
                 "signtool",
