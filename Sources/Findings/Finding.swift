@@ -36,7 +36,7 @@ public struct Finding: Sendable, Codable, Equatable, CustomStringConvertible {
         guard let entry = Catalogue.entry(for: code) else {
             if language == .en, let storedMessage { return storedMessage }
             let values = params.keys.sorted().map { "\($0)=\(params[$0]!.rendered(in: language))" }
-            let detail = values.isEmpty ? "" : (language == .ar ? ": " : ": ") + values.joined(separator: language == .ar ? "، " : ", ")
+            let detail = values.isEmpty ? "" : ": " + values.joined(separator: language == .ar ? "، " : ", ")
             switch language {
             case .en: return "finding \(FindingText.escapingInvisibles(code.rawValue))\(detail)"
             case .ar: return "نتيجة غير معروفة لهذا الإصدار (\(FindingText.escapingInvisibles(code.rawValue)))\(detail)"
