@@ -7,6 +7,7 @@ let package = Package(
     // through /proc), so no Apple platform is declared.
     products: [
         .executable(name: "signtool", targets: ["signtool"]),
+        .library(name: "Findings", targets: ["Findings"]),
         .library(name: "SignService", targets: ["SignService"]),
         .library(name: "TrustServices", targets: ["TrustServices"]),
         .library(name: "WebAPI", targets: ["WebAPI"]),
@@ -36,9 +37,13 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // What a validation found, as stable codes with typed parameters, and their wording
+        // in English and Arabic. No dependencies: a stored report renders anywhere.
+        .target(name: "Findings"),
         .target(
             name: "SignService",
             dependencies: [
+                "Findings",
                 "COpenSSL",
                 "CArchive",
             ]
@@ -61,6 +66,7 @@ let package = Package(
         .target(
             name: "WebAPI",
             dependencies: [
+                "Findings",
                 "SignService",
                 "TrustServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,6 +80,7 @@ let package = Package(
         .executableTarget(
             name: "signtool",
             dependencies: [
+                "Findings",
                 "SignService",
                 "TrustServices",
                 "WebAPI",
@@ -85,6 +92,7 @@ let package = Package(
         .testTarget(
             name: "SignServiceTests",
             dependencies: [
+                "Findings",
                 "SignService",
                 "TrustServices",
                 "WebAPI",

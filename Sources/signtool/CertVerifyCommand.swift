@@ -69,8 +69,8 @@ struct CertVerify: ParsableCommand {
         } else {
             var lines = ["\(certificate): \(result.valid ? "valid" : "NOT VALID")"]
             if !result.chain.isEmpty { lines.append("  chain: " + result.chain.joined(separator: " <- ")) }
-            lines += result.errors.map { "  error: \($0)" }
-            lines += result.warnings.map { "  note: \($0)" }
+            lines += result.errors.map { "  error: \($0.message)" }
+            lines += result.warnings.map { "  note: \($0.message)" }
             print(lines.joined(separator: "\n"))
         }
         if !result.valid { throw ExitCode(1) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Findings
 import Foundation
 import SignService
 
@@ -14,6 +15,14 @@ enum ReportLanguage: String, ExpressibleByArgument, CaseIterable {
             }
         }
         return .en
+    }
+
+    /// The language findings are rendered in.
+    var findingLanguage: Language {
+        switch self {
+        case .ar: return .ar
+        case .en: return .en
+        }
     }
 }
 
@@ -79,8 +88,8 @@ struct ReportText {
         return lines.map(DisplayText.escapingInvisibles).joined(separator: "\n") + "\n"
     }
 
-    /// A detail line in the report's language (the library writes English).
-    private func detail(_ line: String) -> String { language == .ar ? ArabicMessages.translate(line) : line }
+    /// A finding in the report's language, from the catalogue.
+    private func detail(_ finding: Finding) -> String { finding.render(in: language.findingLanguage) }
 
     private func code(_ indication: Indication, _ sub: SubIndication?) -> String {
         sub.map { "\(indication.rawValue) / \($0.rawValue)" } ?? indication.rawValue

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Findings
 import Foundation
 import SignService
 import Synchronization
@@ -142,7 +143,8 @@ struct Verify: TakesFileList {
                 report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
                                                        subIndication: missing ? .signedDataNotFound : .formatFailure,
                                                        indication: missing ? .indeterminate : .totalFailed,
-                                                       error: failure.reason)
+                                                       error: Finding(missing ? .inputFileNotFound : .inputUnreadable,
+                                                                      ["reason": .text(failure.reason)]))
                 if SignatureVerifier.isTimestampFile(paths[index]) { report.kind = .timestamp }
                 status = ExitStatus.code(for: failure)
                 inputError = failure.reason

@@ -96,8 +96,8 @@ struct HostileReviewTests {
         let (result, report) = try verify(["decision.txt.p7s"])
         #expect(result.status == 2, "\(result.stdout)")
         #expect(report["subIndication"] as? String == "CHAIN_CONSTRAINTS_FAILURE")
-        let errors = ((report["signatures"] as? [[String: Any]])?.first?["errors"] as? [String]) ?? []
-        #expect(errors.contains { $0.contains("extendedKeyUsage") && $0.contains("documentSigning") }, "\(errors)")
+        let errors = JSONFinding.list((report["signatures"] as? [[String: Any]])?.first?["errors"]) ?? []
+        #expect(errors.contains { $0.code == "extendedKeyUsageNotForSigning" && $0.message.contains("documentSigning") }, "\(errors)")
         // openssl agrees: the purpose is unsuitable.
         let openssl = try Shell.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", "decision.txt.p7s",
                                                 "-content", "decision.txt", "-CAfile", pki.root, "-out", "/dev/null"], in: work.url)
@@ -140,7 +140,9 @@ struct HostileReviewTests {
         let (result, report) = try verify(["decision.asice"])
         #expect(result.status == 1, "\(result.stdout)")
         #expect(report["indication"] as? String == "TOTAL_FAILED")
-        #expect((report["errors"] as? [String])?.contains { $0.contains("payment-order.txt") } == true)
+        #expect(JSONFinding.list(report["errors"])?.contains {
+            $0.code == "asicUncoveredFiles" && ($0.param("files") as? [String]) == ["payment-order.txt"]
+        } == true, "\(report)")
         #expect((report["coveredFiles"] as? [String]) == ["decision.txt"])
     }
 
@@ -166,7 +168,8 @@ struct HostileReviewTests {
         let (other, report) = try verify(["--content", "forged.txt", "decision.p7m"])
         #expect(other.status == 1, "\(other.stdout)")
         #expect(report["subIndication"] as? String == "HASH_FAILURE")
-        #expect((report["errors"] as? [String])?.first?.contains("forged.txt") == true)
+        #expect(JSONFinding.list(report["errors"])?.first.map { $0.code == "contentNotInsideSignature" && $0.string("content") == "forged.txt" } == true,
+                "\(report)")
         let (same, _) = try verify(["--content", "decision.txt", "decision.p7m"])
         #expect(same.status == 0, "\(same.stdout)")
         let (alone, _) = try verify(["decision.p7m"])
@@ -326,9 +329,9 @@ struct HostileReviewTests {
             """)
         #expect(try Shell.run("python3", ["embed.py"], in: work.url).status == 0)
         let (result, report) = try verify(["--offline", "--content", "decision.txt", "with-old-crl.p7s"])
-        let warnings = ((report["signatures"] as? [[String: Any]])?.first?["warnings"] as? [String]) ?? []
-        #expect(warnings.contains { $0.contains("embedded CRL") && $0.contains("issued more than a day before") }, "\(result.stdout)")
-        #expect(warnings.contains { $0.contains("revocation status not checked for CN=Stolen Key") }, "\(warnings)")
+        let warnings = JSONFinding.list((report["signatures"] as? [[String: Any]])?.first?["warnings"]) ?? []
+        #expect(warnings.contains { $0.code == "crlNotCurrent" && $0.message.contains("issued more than a day before") }, "\(result.stdout)")
+        #expect(warnings.contains { $0.code == "revocationNotChecked" && $0.string("subject") == "CN=Stolen Key" }, "\(warnings)")
     }
 
     @Test("a signature timestamp whose token does not carry its TSA's certificate is no proof of existence")

@@ -95,8 +95,8 @@ struct OpenSSLToSigntoolTests {
         // Without the CRL the same signature passes, with a note that revocation was not checked.
         let (unchecked, uncheckedReport) = try verify("decision.txt.p7s")
         #expect(unchecked.status == 0)
-        let warnings = ((uncheckedReport["signatures"] as? [[String: Any]])?.first?["warnings"] as? [String]) ?? []
-        #expect(warnings.contains { $0.contains("revocation status not checked") })
+        let warnings = JSONFinding.list((uncheckedReport["signatures"] as? [[String: Any]])?.first?["warnings"]) ?? []
+        #expect(warnings.contains { $0.code == "revocationNotChecked" }, "\(warnings)")
     }
 
     @Test("a signer revoked after signing, with no proof of the signing time, is INDETERMINATE / REVOKED_NO_POE; DER inputs work")
@@ -178,7 +178,8 @@ struct OpenSSLToSigntoolTests {
             #expect(result.status == 0 && report["kind"] as? String == "timestamp", "\(result.stdout)")
             let entry = (report["signatures"] as? [[String: Any]])?.first ?? [:]
             #expect(((entry["timestamp"] as? [String: Any])?["tsa"] as? String)?.contains("CN=Test OpenSSL TSA") == true, "\(entry)")
-            #expect((entry["warnings"] as? [String])?.allSatisfy { $0.contains("revocation status not checked") } == true, "\(entry)")
+            let warnings = JSONFinding.list(entry["warnings"])
+            #expect(warnings?.allSatisfy { $0.code == "revocationNotChecked" } == true, "\(entry)")
         }
         let arabic = try Shell.signtool(["verify", "--lang", "ar", "--trust", pki.root, "--crl", pki.crl, "decision.txt.tsr"], in: work.url)
         #expect(arabic.status == 0 && arabic.stdout.contains("ملف الختم الزمني") && arabic.stdout.contains("كان الملف موجوداً"), "\(arabic.stdout)")

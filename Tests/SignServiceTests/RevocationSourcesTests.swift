@@ -142,7 +142,7 @@ struct RevocationSourcesTests {
         let object = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
         let signatures = object?["signatures"] as? [[String: Any]] ?? []
         #expect(signatures.count == 2)
-        #expect(signatures.allSatisfy { $0["level"] as? String == "B-LT" && ($0["warnings"] as? [String]) == [] }, "\(verified.stdout)")
+        #expect(signatures.allSatisfy { $0["level"] as? String == "B-LT" && JSONFinding.list($0["warnings"])?.isEmpty == true }, "\(verified.stdout)")
         // OpenSSL reads the SignedData (version 5, other revocation formats) and its signatures.
         let openssl = try Shell.run("/usr/bin/env", ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "d.txt.p7s",
                                                      "-content", "d.txt", "-CAfile", "roots.pem", "-purpose", "any", "-out", "/dev/null"],
@@ -176,10 +176,10 @@ struct RevocationSourcesTests {
         let verified = try Shell.signtool(["verify", "--json", "--offline", "--trust", "roots.pem", "d.txt.p7s"], in: work)
         let object = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
         let signature = (object?["signatures"] as? [[String: Any]])?.first ?? [:]
-        let warnings = signature["warnings"] as? [String] ?? []
+        let warnings = JSONFinding.list(signature["warnings"]) ?? []
         #expect(signature["level"] as? String == "B-T", "\(verified.stdout)")
-        #expect(warnings.contains { $0.contains("embedded OCSP response about CN=OCSP Checked Signer was not current") }, "\(warnings)")
-        #expect(warnings.contains { $0.contains("revocation status not checked for CN=OCSP Checked Signer") }, "\(warnings)")
+        #expect(warnings.contains { $0.code == "ocspResponseNotCurrent" && $0.string("subject") == "CN=OCSP Checked Signer" }, "\(warnings)")
+        #expect(warnings.contains { $0.code == "revocationNotChecked" && $0.string("subject") == "CN=OCSP Checked Signer" }, "\(warnings)")
     }
 
     @Test("a downloaded CRL is kept on disk: a second run a moment later needs no server")

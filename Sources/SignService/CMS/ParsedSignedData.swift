@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 
 /// CMS SignedData (RFC 5652 section 5) taken apart by DER offsets, for verification.
@@ -29,24 +30,24 @@ struct ParsedSignedData {
     let signerInfos: [ParsedSignerInfo]
     /// Why the digestAlgorithms SET is malformed (empty, or an element that is not a
     /// well-formed AlgorithmIdentifier), if it is.
-    let digestAlgorithmsProblem: String?
+    let digestAlgorithmsProblem: Finding?
 
     /// Reads digestAlgorithms strictly: a non-empty SET OF AlgorithmIdentifier, each a
     /// valid OID with absent or NULL parameters (RFC 5754 3).
-    static func digestAlgorithmsProblem(_ bytes: [UInt8], _ set: DER.Node) -> String? {
+    static func digestAlgorithmsProblem(_ bytes: [UInt8], _ set: DER.Node) -> Finding? {
         var reader = DER.Reader(bytes, contentsOf: set)
-        if reader.isAtEnd { return "the SignedData digestAlgorithms set is empty" }
+        if reader.isAtEnd { return Finding(.digestAlgorithmsEmpty) }
         while !reader.isAtEnd {
             guard let algorithm = try? reader.read(DER.sequence) else {
-                return "the SignedData digestAlgorithms set holds something other than an algorithm identifier"
+                return Finding(.digestAlgorithmsNotAlgorithm)
             }
             var fields = DER.Reader(bytes, contentsOf: algorithm)
             guard let oid = try? fields.read(DER.objectIdentifier), DER.isValidOID(bytes[oid.content]) else {
-                return "the SignedData digestAlgorithms set holds a malformed object identifier"
+                return Finding(.digestAlgorithmsMalformedOID)
             }
             if !fields.isAtEnd {
                 guard let parameters = try? fields.read(DER.null), parameters.content.isEmpty, fields.isAtEnd else {
-                    return "a digest algorithm in the SignedData digestAlgorithms set has unexpected parameters"
+                    return Finding(.digestAlgorithmsUnexpectedParameters)
                 }
             }
         }
@@ -55,7 +56,7 @@ struct ParsedSignedData {
 
     /// The digestAlgorithms problem of a DER ContentInfo (used after OpenSSL parsed and
     /// re-encoded BER input); nil when well formed or not readable here.
-    static func digestAlgorithmsProblem(inContentInfo bytes: [UInt8]) -> String? {
+    static func digestAlgorithmsProblem(inContentInfo bytes: [UInt8]) -> Finding? {
         guard let signedData = try? signedData(in: bytes) else { return nil }
         var fields = DER.Reader(bytes, contentsOf: signedData)
         guard (try? fields.read(DER.integer)) != nil, let set = try? fields.read(DER.set) else { return nil }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 
 /// Read-only views of a certificate's fields used by the RFC 5280 checks.
@@ -55,26 +56,30 @@ extension Certificate {
     var version: Int { Int(X509_get_version(pointer)) + 1 }
 
     /// Why the public key is too weak or of a forbidden kind, if it is.
-    var publicKeyWeakness: String? {
-        guard let key = X509_get0_pubkey(pointer) else { return "the public key cannot be read" }
-        let bits = EVP_PKEY_get_bits(key)
+    var publicKeyWeakness: Finding? {
+        let subject = Finding.Parameter.name(self.subject)
+        guard let key = X509_get0_pubkey(pointer) else { return Finding(.publicKeyUnreadable, ["subject": subject]) }
+        let bits = Int(EVP_PKEY_get_bits(key))
         switch EVP_PKEY_get_base_id(key) {
         case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS:
-            if bits < 2048 { return "RSA key of \(bits) bits (at least 2048 required)" }
-            if bits % 8 != 0 { return "RSA modulus of \(bits) bits is not a whole number of octets" }
+            if bits < 2048 { return Finding(.rsaKeyTooSmall, ["subject": subject, "bits": .number(bits)]) }
+            if bits % 8 != 0 { return Finding(.rsaModulusNotWholeOctets, ["subject": subject, "bits": .number(bits)]) }
             return nil
         case EVP_PKEY_EC:
             var name = [CChar](repeating: 0, count: 64)
             var length = 0
-            guard EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1 else { return "EC key without a named curve" }
+            guard EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1 else {
+                return Finding(.ecKeyWithoutNamedCurve, ["subject": subject])
+            }
             let curve = name.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            return ["prime256v1", "secp384r1", "secp521r1"].contains(curve) ? nil : "EC key on curve \(curve) (P-256, P-384 or P-521 required)"
+            return ["prime256v1", "secp384r1", "secp521r1"].contains(curve) ? nil
+                : Finding(.ecCurveNotAccepted, ["subject": subject, "curve": .text(curve)])
         case EVP_PKEY_ED25519, EVP_PKEY_ED448:
             return nil
         case EVP_PKEY_DSA:
-            return "DSA key (not accepted)"
+            return Finding(.dsaKeyNotAccepted, ["subject": subject])
         default:
-            return "unsupported public key type"
+            return Finding(.keyTypeNotSupported, ["subject": subject])
         }
     }
 }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 
 /// An X.509 certificate (RFC 5280), wrapping an OpenSSL `X509` that this object owns.
@@ -110,19 +111,34 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// emailProtection or anyExtendedKeyUsage (RFC 5280 4.2.1.12), as OpenSSL's
     /// S/MIME signing purpose asks. A TSA, OCSP-responder or TLS certificate fails here.
     public var documentSigningProblem: String? {
-        let flags = X509_get_extension_flags(pointer)
-        if flags & UInt32(EXFLAG_INVALID) != 0 {
+        guard let finding = documentSigningFinding else { return nil }
+        switch finding.code {
+        case .signerExtensionMalformed:
             return "the signer's certificate has a malformed extension"
+        case .keyUsageNotForSigning:
+            return "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation"
+        default:
+            let listed = extendedKeyUsageNames
+            return "the signer's certificate extendedKeyUsage (\(listed.isEmpty ? "empty" : listed.joined(separator: ", "))) "
+                + "permits neither documentSigning, emailProtection nor anyExtendedKeyUsage"
+        }
+    }
+
+    /// ``documentSigningProblem`` as a finding naming this certificate.
+    public var documentSigningFinding: Finding? {
+        let flags = X509_get_extension_flags(pointer)
+        let subject = Finding.Parameter.name(self.subject)
+        if flags & UInt32(EXFLAG_INVALID) != 0 {
+            return Finding(.signerExtensionMalformed, ["subject": subject])
         }
         if !keyUsagePermitsDocumentSigning {
-            return "the signer's certificate key usage allows neither digitalSignature nor nonRepudiation"
+            return Finding(.keyUsageNotForSigning, ["subject": subject])
         }
         if flags & UInt32(EXFLAG_XKUSAGE) != 0 {
             let usage = X509_get_extended_key_usage(pointer)
             if usage & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 && !hasExtendedKeyUsage(CertificateProfile.documentSigningOID) {
                 let listed = extendedKeyUsageNames
-                return "the signer's certificate extendedKeyUsage (\(listed.isEmpty ? "empty" : listed.joined(separator: ", "))) "
-                    + "permits neither documentSigning, emailProtection nor anyExtendedKeyUsage"
+                return Finding(.extendedKeyUsageNotForSigning, listed.isEmpty ? ["subject": subject] : ["subject": subject, "usages": .list(listed)])
             }
         }
         return nil

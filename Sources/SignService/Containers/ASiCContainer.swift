@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -76,7 +77,7 @@ public enum ASiCContainer {
         let contents = try read(path, limits: limits, keepData: false)
         let manifests = contents.metadata.keys.filter { $0.hasPrefix("META-INF/ASiCManifest") && $0.hasSuffix(".xml") }.sorted()
         guard !manifests.isEmpty else {
-            return .failure(file: path, content: nil, .formatFailure, error: "the container has no META-INF/ASiCManifest*.xml: no CAdES signature to check")
+            return .failure(file: path, content: nil, .formatFailure, error: Finding(.asicNoManifest))
         }
         var signatures: [SignatureValidation] = []
         var covered: [String] = []
@@ -88,18 +89,18 @@ public enum ASiCContainer {
             }
             let report = try verifier.verify(signature: signatureBytes, name: manifest.signatureName,
                                              detachedContent: manifestBytes, contentName: manifestName)
-            var problems: [String] = []
+            var problems: [Finding] = []
             for reference in manifest.references {
                 guard let algorithm = reference.algorithm else {
-                    problems.append("\(reference.name): digest algorithm \(reference.algorithmURI) is not accepted")
+                    problems.append(Finding(.asicDigestAlgorithmNotAccepted, ["file": .text(reference.name), "algorithm": .text(reference.algorithmURI)]))
                     continue
                 }
                 guard let digests = contents.digests[reference.name] else {
-                    problems.append("\(reference.name) is signed but missing from the container")
+                    problems.append(Finding(.asicFileMissing, ["file": .text(reference.name)]))
                     continue
                 }
                 if digests[algorithm] != reference.digest {
-                    problems.append("\(reference.name) was altered after it was signed")
+                    problems.append(Finding(.asicFileAltered, ["file": .text(reference.name)]))
                 } else if report.indication == .totalPassed && !covered.contains(reference.name) {
                     // Only a signature that passed vouches for a file.
                     covered.append(reference.name)
@@ -123,7 +124,7 @@ public enum ASiCContainer {
         // slipped in beside signed ones would otherwise ride on their verdict.
         let uncovered = contents.dataNames.filter { !covered.contains($0) }
         if !uncovered.isEmpty {
-            report.errors.append("not covered by any valid signature: \(uncovered.joined(separator: ", "))")
+            report.errors.append(Finding(.asicUncoveredFiles, ["files": .list(uncovered)]))
             if report.indication == .totalPassed {
                 report.indication = .totalFailed
                 report.subIndication = .formatFailure

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 
 /// Checks a signature timestamp (ETSI EN 319 102-1 5.4): the token's signature, the TSA
@@ -8,25 +9,31 @@ import Foundation
 enum TimestampVerification {
     enum Outcome {
         case valid(TimestampToken)
-        case invalid(String)
+        case invalid(Finding)
     }
 
-    /// A signature timestamp: its imprint must be the digest of `signatureValue`.
+    /// A signature timestamp: its imprint must be the digest of `signatureValue`. A
+    /// finding here says the timestamp is not used as proof of existence.
     static func check(token der: [UInt8], covering signatureValue: [UInt8], anchors: [Certificate],
                       untrusted: [Certificate]) -> Outcome {
         let token: TimestampToken
         do {
             token = try TimestampToken(der: der, source: "the signature timestamp")
         } catch let error as SignServiceError {
-            return .invalid(error.reason)
+            return .invalid(Finding(.signatureTimestampUnreadable, ["reason": .text(error.reason)]))
         } catch {
-            return .invalid("the signature timestamp cannot be read")
+            return .invalid(Finding(.signatureTimestampUnreadable, ["reason": .text("\(error)")]))
         }
         guard let algorithm = token.imprintAlgorithm,
               let expected = try? ContentDigest.digest(signatureValue, algorithm: algorithm), expected == token.imprint else {
-            return .invalid("the signature timestamp covers something other than this signature value")
+            return .invalid(Finding(.signatureTimestampCoversOtherData))
         }
-        return check(token, anchors: anchors, untrusted: untrusted)
+        switch check(token, anchors: anchors, untrusted: untrusted) {
+        case .invalid(let finding) where finding.code == .timestampInvalid:
+            return .invalid(Finding(.signatureTimestampInvalid, finding.params))
+        case let outcome:
+            return outcome
+        }
     }
 
     /// The token's signature and its TSA certificate's path (the imprint is the caller's).
@@ -37,7 +44,7 @@ enum TimestampVerification {
             return d2i_PKCS7(nil, &cursor, buffer.count)
         }
         guard let pkcs7, let ctx = TS_VERIFY_CTX_new(), let store = X509_STORE_new(), let certs = shim_sk_X509_new_null() else {
-            return .invalid("out of memory")
+            return .invalid(Finding(.outOfMemory))
         }
         defer { PKCS7_free(pkcs7); TS_VERIFY_CTX_free(ctx) }
         for anchor in anchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
@@ -53,7 +60,7 @@ enum TimestampVerification {
         OpenSSLErrorQueue.clear()
         guard TS_RESP_verify_token(ctx, pkcs7) == 1 else {
             let detail = OpenSSLErrorQueue.drain()
-            return .invalid("the timestamp from \(token.tsa) does not verify\(detail.isEmpty ? "" : ": \(detail)")")
+            return .invalid(Finding(.timestampInvalid, detail.isEmpty ? ["tsa": .name(token.tsa)] : ["tsa": .name(token.tsa), "reason": .text(detail)]))
         }
         return .valid(token)
     }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 
 /// RFC 5280 path validation on OpenSSL's X509_verify_cert: validity periods, basic
@@ -16,12 +17,12 @@ final class CertificatePathValidator: @unchecked Sendable {
 
     struct Outcome: Sendable {
         /// A problem that prevents building or accepting the path at all.
-        var fatal: (subIndication: SubIndication, message: String)?
+        var fatal: (subIndication: SubIndication, finding: Finding)?
         /// Certificates found revoked: depth in the chain (0 = signer) and revocation date.
         var revocations: [(depth: Int, subject: String, date: Date?)] = []
-        /// Validity-period problems ("expired on ...").
-        var outOfBounds: [String] = []
-        var warnings: [String] = []
+        /// Validity-period problems (certificateExpired, certificateNotYetValid).
+        var outOfBounds: [Finding] = []
+        var warnings: [Finding] = []
         /// Certificates whose revocation status no CRL decided, with their depth.
         var uncheckedRevocation: [(depth: Int, certificate: Certificate)] = []
         /// The path OpenSSL built, from the certificate up.
@@ -59,7 +60,7 @@ final class CertificatePathValidator: @unchecked Sendable {
         var crls: [CertificateRevocationList] = []
         for crl in self.crls + extraCRLs {
             if let problem = AlgorithmPolicy.crlProblem(crl) {
-                if !outcome.warnings.contains(problem + "; it is not used") { outcome.warnings.append(problem + "; it is not used") }
+                if !outcome.warnings.contains(problem) { outcome.warnings.append(problem) }
             } else {
                 crls.append(crl)
             }
@@ -67,7 +68,7 @@ final class CertificatePathValidator: @unchecked Sendable {
         let recorder = ProblemRecorder()
         guard let ctx = X509_STORE_CTX_new(), let untrustedStack = shim_sk_X509_new_null(),
               let crlStack = shim_sk_X509_CRL_new_null() else {
-            outcome.fatal = (.certificateChainGeneralFailure, "out of memory")
+            outcome.fatal = (.certificateChainGeneralFailure, Finding(.outOfMemory))
             return outcome
         }
         defer {
@@ -80,7 +81,7 @@ final class CertificatePathValidator: @unchecked Sendable {
 
         OpenSSLErrorQueue.clear()
         guard X509_STORE_CTX_init(ctx, store, leaf.pointer, untrustedStack) == 1 else {
-            outcome.fatal = (.certificateChainGeneralFailure, "cannot start path validation: \(OpenSSLErrorQueue.drain())")
+            outcome.fatal = (.certificateChainGeneralFailure, Finding(.pathValidationNotStarted, ["reason": .text(OpenSSLErrorQueue.drain())]))
             return outcome
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
@@ -110,13 +111,10 @@ final class CertificatePathValidator: @unchecked Sendable {
 
         for problem in recorder.problems {
             let subject = problem.depth < chain.count ? chain[Int(problem.depth)].subject : "certificate at depth \(problem.depth)"
+            let finding = Finding.pathProblem(code: problem.code, depth: problem.depth, reason: problem.text, chain: chain, crls: crls)
             switch problem.code {
-            case X509_V_ERR_CERT_HAS_EXPIRED:
-                let end = problem.depth < chain.count ? chain[Int(problem.depth)].notAfter : nil
-                outcome.outOfBounds.append("certificate \(subject) expired\(end.map { " on \(Self.format($0))" } ?? "")")
-            case X509_V_ERR_CERT_NOT_YET_VALID:
-                let start = problem.depth < chain.count ? chain[Int(problem.depth)].notBefore : nil
-                outcome.outOfBounds.append("certificate \(subject) is not valid before \(start.map(Self.format) ?? "its start date")")
+            case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
+                outcome.outOfBounds.append(finding)
             case X509_V_ERR_CERT_REVOKED:
                 let date = problem.depth < chain.count ? crls.lazy.compactMap { $0.revocationDate(of: chain[Int(problem.depth)]) }.first : nil
                 outcome.revocations.append((Int(problem.depth), subject, date))
@@ -127,25 +125,25 @@ final class CertificatePathValidator: @unchecked Sendable {
                     outcome.uncheckedRevocation.append((Int(problem.depth), chain[Int(problem.depth)]))
                 }
             case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID:
-                outcome.warnings.append("the CRL for \(subject) is outside its validity period: \(problem.text)")
+                outcome.warnings.append(finding)
             case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
                  X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
                  X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_CERT_UNTRUSTED:
                 if outcome.fatal == nil {
-                    outcome.fatal = (.noCertificateChainFound, "no chain from \(leaf.subject) to a trusted root: \(problem.text)")
+                    outcome.fatal = (.noCertificateChainFound, finding)
                 }
             case X509_V_ERR_EE_KEY_TOO_SMALL, X509_V_ERR_CA_KEY_TOO_SMALL, X509_V_ERR_CA_MD_TOO_WEAK:
                 if outcome.fatal == nil {
-                    outcome.fatal = (.cryptoConstraintsFailure, "\(subject): \(problem.text)")
+                    outcome.fatal = (.cryptoConstraintsFailure, finding)
                 }
             case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_CRL_SIGNATURE_FAILURE,
                  X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
                 if outcome.fatal == nil {
-                    outcome.fatal = (.certificateChainGeneralFailure, "\(subject): \(problem.text)")
+                    outcome.fatal = (.certificateChainGeneralFailure, finding)
                 }
             default:
                 if outcome.fatal == nil {
-                    outcome.fatal = (.chainConstraintsFailure, "\(subject): \(problem.text)")
+                    outcome.fatal = (.chainConstraintsFailure, finding)
                 }
             }
         }
@@ -157,7 +155,7 @@ final class CertificatePathValidator: @unchecked Sendable {
             }
         }
         if result != 1 && outcome.fatal == nil && recorder.problems.isEmpty {
-            outcome.fatal = (.certificateChainGeneralFailure, "path validation failed")
+            outcome.fatal = (.certificateChainGeneralFailure, Finding(.pathValidationFailed))
         }
         return outcome
     }

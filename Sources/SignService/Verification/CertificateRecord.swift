@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 import Synchronization
 
@@ -19,8 +20,8 @@ final class CertificateRecord: @unchecked Sendable {
     let description: SignerDescription
     /// Why this certificate may not sign documents, and why its key is refused (worked out
     /// once: a batch by one official asks for every signature).
-    let documentSigningProblem: String?
-    let keyWeakness: String?
+    let documentSigningProblem: Finding?
+    let keyWeakness: Finding?
     private let verifyContexts: [DigestAlgorithm: PreparedContextPool]
 
     init(_ certificate: Certificate, der: [UInt8]) throws {
@@ -44,7 +45,7 @@ final class CertificateRecord: @unchecked Sendable {
             self.subjectKeyIdentifier = nil
         }
         self.description = SignerDescription(certificate)
-        self.documentSigningProblem = certificate.documentSigningProblem
+        self.documentSigningProblem = certificate.documentSigningFinding
         self.keyWeakness = certificate.publicKeyWeakness
         var pools: [DigestAlgorithm: PreparedContextPool] = [:]
         for algorithm in DigestAlgorithm.allCases {

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 
 /// What a certificate is checked for (`signtool cert verify --purpose`).
@@ -44,9 +45,10 @@ public enum CertificateValidation {
 
     public struct Result: Sendable, Codable {
         public var valid: Bool
-        /// Why the path is not valid, one sentence each.
-        public var errors: [String]
-        public var warnings: [String]
+        /// Why the path is not valid.
+        public var errors: [Finding]
+        /// What was not checked, without making the path invalid.
+        public var warnings: [Finding]
         /// Subjects from the certificate up to the trust anchor.
         public var chain: [String]
     }
@@ -59,20 +61,20 @@ public enum CertificateValidation {
             if let fetcher = request.revocationFetcher {
                 checkEveryCRL = onlineRevocation(certificate, &request, fetcher: fetcher, result: &result)
             } else {
-                result.warnings.append("revocation was not checked: no --crl was given and the certificates' CRL and OCSP addresses were not asked (--offline)")
+                result.warnings.append(Finding(.revocationNotCheckedOffline))
             }
         }
         var crls: [CertificateRevocationList] = []
         for crl in request.crls {
             if crl.number == nil {
-                result.warnings.append("a CRL from \(crl.issuer) has no CRL number (RFC 5280 5.2.3) and was not used")
+                result.warnings.append(Finding(.crlWithoutNumber, ["issuer": .name(crl.issuer)]))
             } else {
                 crls.append(crl)
             }
         }
         guard let store = X509_STORE_new(), let ctx = X509_STORE_CTX_new(), let untrusted = shim_sk_X509_new_null(),
               let crlStack = shim_sk_X509_CRL_new_null() else {
-            result.errors.append("out of memory")
+            result.errors.append(Finding(.outOfMemory))
             return result
         }
         defer { X509_STORE_free(store); X509_STORE_CTX_free(ctx); shim_sk_X509_free(untrusted); shim_sk_X509_CRL_free(crlStack) }
@@ -81,7 +83,7 @@ public enum CertificateValidation {
         for crl in crls { _ = shim_sk_X509_CRL_push(crlStack, crl.pointer) }
         OpenSSLErrorQueue.clear()
         guard X509_STORE_CTX_init(ctx, store, certificate.pointer, untrusted) == 1 else {
-            result.errors.append("cannot start path validation: \(OpenSSLErrorQueue.drain())")
+            result.errors.append(Finding(.pathValidationNotStarted, ["reason": .text(OpenSSLErrorQueue.drain())]))
             return result
         }
         let param = X509_STORE_CTX_get0_param(ctx)
@@ -92,7 +94,7 @@ public enum CertificateValidation {
             flags |= UInt(X509_V_FLAG_CRL_CHECK) | (checkEveryCRL ? UInt(X509_V_FLAG_CRL_CHECK_ALL) : 0)
         } else if !request.crls.isEmpty {
             // Only unusable CRLs were given: revocation cannot be decided.
-            result.errors.append("no usable CRL: revocation status unknown")
+            result.errors.append(Finding(.noUsableCRL))
         }
         X509_VERIFY_PARAM_set_flags(param, flags)
         if let purpose = request.purpose.openSSLPurpose { X509_VERIFY_PARAM_set_purpose(param, purpose) }
@@ -102,7 +104,7 @@ public enum CertificateValidation {
             _ = X509_VERIFY_PARAM_set1_host(param, dnsName, dnsName.utf8.count)
         }
         if let ip = request.ipAddress, X509_VERIFY_PARAM_set1_ip_asc(param, ip) != 1 {
-            result.errors.append("'\(ip)' is not an IP address")
+            result.errors.append(Finding(.notAnIPAddress, ["address": .text(ip)]))
         }
         if let depth = request.maximumDepth { X509_VERIFY_PARAM_set_depth(param, Int32(depth)) }
 
@@ -119,7 +121,6 @@ public enum CertificateValidation {
         result.chain = chain.map(\.subject)
 
         for problem in recorder.problems {
-            let subject = problem.depth < chain.count ? chain[Int(problem.depth)].subject : "the certificate at depth \(problem.depth)"
             if problem.code == X509_V_ERR_CERT_HAS_EXPIRED, problem.depth < chain.count,
                let end = chain[Int(problem.depth)].notAfter, end >= request.time.addingTimeInterval(-0.5) {
                 // RFC 5280 4.1.2.5: notAfter is the last second of validity; OpenSSL 3.0 rejects it.
@@ -129,9 +130,10 @@ public enum CertificateValidation {
                 // A trust anchor is trusted as configured (RFC 5280 6.1.1 (d)); its profile is not checked.
                 continue
             }
-            result.errors.append("\(subject): \(problem.text)")
+            result.errors.append(Finding.pathProblem(code: problem.code, depth: problem.depth, reason: problem.text, chain: chain,
+                                                     crls: crls, host: request.dnsName, address: request.ipAddress))
         }
-        if !verified && recorder.problems.isEmpty { result.errors.append("path validation failed") }
+        if !verified && recorder.problems.isEmpty { result.errors.append(Finding(.pathValidationFailed)) }
         result.errors += rfc5280Checks(chain.isEmpty ? [certificate] : chain, purpose: request.purpose)
         result.errors = result.errors.reduce(into: []) { unique, error in if !unique.contains(error) { unique.append(error) } }
         result.valid = result.errors.isEmpty && !chain.isEmpty
@@ -146,7 +148,7 @@ public enum CertificateValidation {
         guard let validator = try? CertificatePathValidator(trustAnchors: request.trustAnchors, crls: []) else { return false }
         let outcome = validator.validate(certificate, untrusted: request.intermediates, at: request.time)
         guard outcome.reachesTrustAnchor else {
-            result.warnings.append("revocation was not checked: the path does not reach a trust anchor, so its addresses were not asked")
+            result.warnings.append(Finding(.revocationNotCheckedNoTrustAnchor))
             return false
         }
         var everyCRL = true
@@ -158,11 +160,11 @@ public enum CertificateValidation {
                     continue
                 }
             } catch let error as SignServiceError {
-                result.warnings.append("the CRL of \(member.subject) could not be fetched: \(error.reason)")
+                result.warnings.append(Finding(.crlFetchFailed, ["subject": .name(member.subject), "reason": .text(error.reason)]))
             } catch {}
             everyCRL = false
             guard let url = member.ocspResponders.first, depth + 1 < chain.count else {
-                result.warnings.append("revocation status not checked for \(member.subject): it names no CRL or OCSP address that answered")
+                result.warnings.append(Finding(.revocationNotCheckedNoAddress, ["subject": .name(member.subject)]))
                 continue
             }
             do {
@@ -170,72 +172,74 @@ public enum CertificateValidation {
                                              options: fetcher.options) {
                 case .good: break
                 case .revoked(let date):
-                    result.errors.append("\(member.subject): revoked on \(CertificatePathValidator.format(date)) (OCSP, \(url))")
+                    result.errors.append(Finding(.certificateRevokedByOCSP, ["subject": .name(member.subject), "revokedAt": .time(date), "url": .text(url)]))
                 case .unknown:
-                    result.warnings.append("revocation status not checked for \(member.subject): the OCSP responder does not know it")
+                    result.warnings.append(Finding(.ocspUnknownCertificate, ["subject": .name(member.subject)]))
                 }
             } catch let error as SignServiceError {
-                result.warnings.append("revocation status not checked for \(member.subject): \(error.reason)")
+                result.warnings.append(Finding(.ocspQueryFailed, ["subject": .name(member.subject), "reason": .text(error.reason)]))
             } catch {}
         }
         return everyCRL && !request.crls.isEmpty
     }
 
     /// The checks OpenSSL 3.0 leaves out (see the type's documentation).
-    static func rfc5280Checks(_ chain: [Certificate], purpose: CertificatePurpose) -> [String] {
-        var errors: [String] = []
+    static func rfc5280Checks(_ chain: [Certificate], purpose: CertificatePurpose) -> [Finding] {
+        var errors: [Finding] = []
+        func add(_ code: Finding.Code, _ certificate: Certificate, _ params: [String: Finding.Parameter] = [:]) {
+            errors.append(Finding(code, params.merging(["subject": .name(certificate.subject)]) { given, _ in given }))
+        }
         for (depth, certificate) in chain.enumerated() {
             let isAnchor = depth == chain.count - 1 && chain.count > 1
             if !isAnchor, let serial = X509_get0_serialNumber(certificate.pointer) {
                 let bytes = Int(ASN1_STRING_length(serial))
                 if ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER {
-                    errors.append("\(certificate.subject): negative serial number (RFC 5280 4.1.2.2)")
+                    add(.negativeSerialNumber, certificate)
                 } else if bytes == 0 || (bytes == 1 && ASN1_STRING_get0_data(serial)?.pointee == 0) {
-                    errors.append("\(certificate.subject): zero serial number (RFC 5280 4.1.2.2)")
+                    add(.zeroSerialNumber, certificate)
                 } else if bytes > 20 {
-                    errors.append("\(certificate.subject): serial number longer than 20 octets (RFC 5280 4.1.2.2)")
+                    add(.serialNumberTooLong, certificate)
                 }
             }
             if let usage = X509_get_ext_d2i(certificate.pointer, NID_ext_key_usage, nil, nil) {
                 let count = shim_sk_ASN1_OBJECT_num(OpaquePointer(usage))
                 shim_sk_ASN1_OBJECT_pop_free(OpaquePointer(usage))
                 if count == 0 {
-                    errors.append("\(certificate.subject): the extended key usage extension lists no purpose (RFC 5280 4.2.1.12)")
+                    add(.extendedKeyUsageEmpty, certificate)
                 }
             }
             if depth > 0 && !isAnchor && X509_get_extension_flags(certificate.pointer) & UInt32(EXFLAG_KUSAGE) != 0
                 && X509_get_key_usage(certificate.pointer) & UInt32(KU_KEY_CERT_SIGN) == 0 {
-                errors.append("\(certificate.subject): a CA whose key usage lacks keyCertSign issued a certificate (RFC 5280 4.2.1.3)")
+                add(.issuerLacksKeyCertSign, certificate)
             }
         }
         for (depth, certificate) in chain.enumerated() {
             let isAnchor = depth == chain.count - 1 && chain.count > 1
-            let name = certificate.subject
             if let problem = AlgorithmPolicy.certificateProblem(certificate, isAnchor: isAnchor || (chain.count == 1 && certificate.isSelfIssued)) {
                 errors.append(problem)
             }
-            if !isAnchor && certificate.version != 3 { errors.append("\(name): version \(certificate.version) certificate; version 3 is required") }
+            if !isAnchor && certificate.version != 3 { add(.certificateVersionNot3, certificate, ["version": .number(certificate.version)]) }
             for ext in certificate.extensionSummaries {
                 if !ext.decodes {
-                    errors.append("\(name): the \(String(cString: OBJ_nid2sn(ext.nid))) extension is malformed")
+                    add(.extensionMalformed, certificate, ["extension": .text(String(cString: OBJ_nid2sn(ext.nid)))])
                 }
                 if (ext.nid == NID_policy_constraints || ext.nid == NID_inhibit_any_policy || ext.nid == NID_name_constraints) && !ext.critical {
-                    errors.append("\(name): the \(String(cString: OBJ_nid2sn(ext.nid))) extension must be critical (RFC 5280 4.2.1)")
+                    add(.extensionNotCritical, certificate, ["extension": .text(String(cString: OBJ_nid2sn(ext.nid)))])
                 }
             }
             if certificate.assertsCA && X509_get_extension_flags(certificate.pointer) & UInt32(EXFLAG_KUSAGE) != 0
                 && X509_get_key_usage(certificate.pointer) & UInt32(KU_KEY_CERT_SIGN) == 0 && depth == 0 && !isAnchor {
-                errors.append("\(name): basicConstraints says CA but the key usage does not allow keyCertSign")
+                add(.caWithoutKeyCertSign, certificate)
             }
             if let constraints = certificate.nameConstraints {
                 if depth == 0 && !certificate.assertsCA && certificate.extensionSummaries.contains(where: { $0.nid == NID_name_constraints }) {
-                    errors.append("\(name): name constraints are only allowed in CA certificates (RFC 5280 4.2.1.10)")
+                    add(.nameConstraintsInEndEntity, certificate)
                 }
                 if constraints.isEmpty && certificate.extensionSummaries.contains(where: { $0.nid == NID_name_constraints }) {
-                    errors.append("\(name): name constraints with neither permitted nor excluded subtrees (RFC 5280 4.2.1.10)")
+                    add(.nameConstraintsEmpty, certificate)
                 }
                 for constraint in constraints where constraint.name.kind == "DNS" && constraint.name.value.hasPrefix(".") {
-                    errors.append("\(name): DNS name constraint '\(constraint.name.value)' starts with a period (RFC 5280 4.2.1.10)")
+                    add(.nameConstraintLeadingPeriod, certificate, ["constraint": .text(constraint.name.value)])
                 }
                 // A wildcard name covers names the CA excludes (CVE-2025-61727).
                 if depth > 0, let leafNames = chain[0].subjectAlternativeNames {
@@ -244,40 +248,41 @@ public enum CertificateValidation {
                         for san in leafNames where san.kind == "DNS" && san.value.hasPrefix("*.") {
                             let base = String(san.value.dropFirst(2)).lowercased()
                             if excluded.hasSuffix("." + base) && !excluded.dropLast(base.count + 1).contains(".") || excluded == base {
-                                errors.append("\(chain[0].subject): wildcard '\(san.value)' covers '\(excluded)', which \(name) excludes")
+                                add(.wildcardCoversExcludedName, chain[0],
+                                    ["wildcard": .text(san.value), "excluded": .text(excluded), "ca": .name(certificate.subject)])
                             }
                         }
                     }
                 }
             } else {
-                errors.append("\(name): the name constraints extension is malformed")
+                add(.nameConstraintsMalformed, certificate)
             }
         }
         if let leaf = chain.first {
             if let names = leaf.subjectAlternativeNames {
                 for san in names where san.kind == "DNS" && !isValidDNSName(san.value) {
-                    errors.append("\(leaf.subject): subjectAltName '\(san.value)' is not a valid DNS name")
+                    add(.subjectAltNameNotDNSName, leaf, ["name": .text(san.value)])
                 }
             } else {
-                errors.append("\(leaf.subject): the subject alternative name extension is malformed")
+                add(.subjectAltNameMalformed, leaf)
             }
         }
         if purpose == .serverAuth || purpose == .clientAuth, let leaf = chain.first {
             // The CA/Browser Forum profile of TLS certificates (Baseline Requirements 7.1.2).
             let wanted = purpose == .serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2"
             if !leaf.hasExtendedKeyUsage(wanted) {
-                errors.append("\(leaf.subject): extendedKeyUsage does not list \(purpose.rawValue)")
+                add(.extendedKeyUsageLacksPurpose, leaf, ["purpose": .text(purpose.rawValue)])
             }
             if leaf.extensionSummaries.contains(where: { $0.nid == NID_ext_key_usage && $0.critical }) {
-                errors.append("\(leaf.subject): extendedKeyUsage must not be critical in a TLS certificate")
+                add(.extendedKeyUsageCritical, leaf)
             }
             if leaf.extensionSummaries.contains(where: { $0.nid == NID_subject_alt_name && $0.critical }),
                X509_NAME_entry_count(X509_get_subject_name(leaf.pointer)) > 0 {
-                errors.append("\(leaf.subject): subjectAltName is critical although the subject is not empty (RFC 5280 4.2.1.6)")
+                add(.subjectAltNameCritical, leaf)
             }
             if X509_get_extension_flags(leaf.pointer) & UInt32(EXFLAG_XKUSAGE) != 0,
                X509_get_extended_key_usage(leaf.pointer) & UInt32(XKU_ANYEKU) != 0 {
-                errors.append("\(leaf.subject): anyExtendedKeyUsage in a TLS certificate (Baseline Requirements 7.1.2.7.10)")
+                add(.anyExtendedKeyUsageInTLS, leaf)
             }
             // A common name that a client could take for a host name or address must be one of the
             // subjectAltName values exactly as written (BR 7.1.4.3): IP-like, IDN or differing only in case.
@@ -291,16 +296,16 @@ public enum CertificateValidation {
                     }
                 }
                 if !values.contains(commonName) {
-                    errors.append("\(leaf.subject): the common name is not one of the subjectAltName values (Baseline Requirements 7.1.4.3)")
+                    add(.commonNameNotInSubjectAltName, leaf)
                 }
             }
             if chain.count > 1, let root = chain.last, root.extensionSummaries.contains(where: { $0.nid == NID_ext_key_usage }) {
-                errors.append("\(root.subject): a root with extendedKeyUsage (Baseline Requirements 7.1.2.1.2)")
+                add(.rootWithExtendedKeyUsage, root)
             }
         }
-        if purpose == .documentSigning, let leaf = chain.first, let problem = leaf.documentSigningProblem {
+        if purpose == .documentSigning, let leaf = chain.first, let problem = leaf.documentSigningFinding {
             // The same rule verify applies to a signer.
-            errors.append("\(leaf.subject): \(problem.replacingOccurrences(of: "the signer's certificate ", with: ""))")
+            errors.append(problem)
         }
         return errors
     }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 import Synchronization
 
@@ -78,7 +79,7 @@ public final class SignatureVerifier: Sendable {
             guard FileIO.exists(contentPath) else { throw SignServiceError.fileNotFound(contentPath) }
             let given = try ContentDigest.digests(ofFileAt: contentPath, algorithms: [.sha256])[.sha256]
             if given != report.embeddedContentSHA256 {
-                report.errors.append("\(contentPath) is not the document inside the signature (an enveloping signature carries its own content)")
+                report.errors.append(Finding(.contentNotInsideSignature, ["content": .text(contentPath)]))
                 report.indication = .totalFailed
                 report.subIndication = .hashFailure
             }
@@ -115,23 +116,23 @@ public final class SignatureVerifier: Sendable {
                                          errors: [], warnings: [])
         result.level = nil
         result.timestamp = .init(time: token.time, tsa: token.tsa)
-        func fail(_ indication: Indication, _ sub: SubIndication, _ message: String) {
+        func fail(_ indication: Indication, _ sub: SubIndication, _ finding: Finding) {
             if result.subIndication == nil || indication > result.indication {
                 result.indication = indication
                 result.subIndication = sub
             }
-            result.errors.append(message)
+            result.errors.append(finding)
         }
         guard let algorithm = token.imprintAlgorithm else {
-            fail(.indeterminate, .cryptoConstraintsFailure, "the timestamp's digest algorithm is not accepted (SHA-256, SHA-384 or SHA-512 are)")
+            fail(.indeterminate, .cryptoConstraintsFailure, Finding(.timestampDigestAlgorithmNotAccepted))
             return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
         }
         let digest = try ContentDigest.digests(ofFileAt: content, algorithms: [algorithm])[algorithm]
         if digest != token.imprint {
-            fail(.totalFailed, .hashFailure, "the file was altered: its digest is not the one the timestamp covers")
+            fail(.totalFailed, .hashFailure, Finding(.timestampedFileAltered))
         }
         guard let tsa = token.tsaCertificate, let record = try? CertificateRecord(tsa, der: tsa.derBytes) else {
-            fail(.indeterminate, .noSigningCertificateFound, "the timestamp does not carry its TSA's certificate")
+            fail(.indeterminate, .noSigningCertificateFound, Finding(.timestampWithoutTSACertificate))
             return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
         }
         result.signer = record.description
@@ -144,19 +145,21 @@ public final class SignatureVerifier: Sendable {
             crls = fetchCRLs(for: fetchable, warnings: &result.warnings)
         }
         guard let tsaPath = timestampAuthorityPath(tsa, candidates: candidates, crls: crls, embeddedAnswers: [:]) else {
-            fail(.indeterminate, .certificateChainGeneralFailure, "the TSA's certificate cannot be read")
+            fail(.indeterminate, .certificateChainGeneralFailure, Finding(.tsaCertificateUnreadable))
             return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
         }
         result.warnings += tsaPath.outcome.warnings + tsaPath.warnings
         if let fatal = tsaPath.outcome.fatal {
-            fail(.indeterminate, fatal.subIndication, fatal.message)
-        } else if case .invalid(let reason) = TimestampVerification.check(token, anchors: policy.trustAnchors,
-                                                                          untrusted: candidates.certificates) {
-            fail(.totalFailed, .sigCryptoFailure, reason)
+            fail(.indeterminate, fatal.subIndication, fatal.finding)
+        } else if case .invalid(let finding) = TimestampVerification.check(token, anchors: policy.trustAnchors,
+                                                                           untrusted: candidates.certificates) {
+            fail(.totalFailed, .sigCryptoFailure, finding)
         }
         for problem in tsaPath.outcome.outOfBounds { fail(.indeterminate, .outOfBoundsNoPOE, problem) }
         for revoked in tsaPath.revocations {
-            fail(.indeterminate, .revokedNoPOE, "\(revoked.depth == 0 ? "the TSA's certificate" : "CA certificate \(revoked.subject)") was revoked\(revoked.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""): the timestamp cannot be trusted")
+            var params: [String: Finding.Parameter] = ["subject": .name(revoked.subject)]
+            if let date = revoked.date { params["revokedAt"] = .time(date) }
+            fail(.indeterminate, .revokedNoPOE, Finding(revoked.depth == 0 ? .tsaRevoked : .tsaCARevoked, params))
         }
         return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
     }
@@ -217,7 +220,7 @@ public final class SignatureVerifier: Sendable {
                         embeddedCRLs: [CertificateRevocationList], embeddedOCSP: [[UInt8]], eContentType: [UInt8],
                         encapsulatedDigests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]]) throws -> ValidationReport {
         guard !signers.isEmpty else {
-            return .failure(file: file, content: content?.name, .formatFailure, error: "the signature contains no signer")
+            return .failure(file: file, content: content?.name, .formatFailure, error: Finding(.noSigner))
         }
         let candidates = CandidateCertificates(embedded + intermediates)
         var algorithms = Set(signers.compactMap(\.digestAlgorithm))
@@ -263,12 +266,12 @@ public final class SignatureVerifier: Sendable {
                                          signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithmName,
                                          signatureAlgorithm: info.signatureAlgorithmName, errors: [], warnings: [])
         // The first cause of the worst indication names the sub-indication.
-        func fail(_ indication: Indication, _ sub: SubIndication, _ message: String) {
+        func fail(_ indication: Indication, _ sub: SubIndication, _ finding: Finding) {
             if result.subIndication == nil || indication > result.indication {
                 result.indication = indication
                 result.subIndication = sub
             }
-            result.errors.append(message)
+            result.errors.append(finding)
         }
 
         // Several certificates may match the SignerIdentifier (same issuer and serial, or the
@@ -276,18 +279,18 @@ public final class SignatureVerifier: Sendable {
         let matching = candidates.matching(info)
         guard let record = matching.count == 1 ? matching.first
                 : matching.first(where: { info.signingCertificateMatches($0) == true }) ?? matching.first else {
-            fail(.indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature and was not supplied")
+            fail(.indeterminate, .noSigningCertificateFound, Finding(.signerCertificateMissing))
             return result
         }
         result.signer = record.description
 
         // The signature itself: format, content digest, signature value.
         guard info.hasSignedAttributes else {
-            fail(.totalFailed, .formatFailure, "no signed attributes: not a CAdES signature")
+            fail(.totalFailed, .formatFailure, Finding(.noSignedAttributes))
             return result
         }
         guard let algorithm = info.digestAlgorithm else {
-            fail(.indeterminate, .cryptoConstraintsFailure, "digest algorithm \(info.digestAlgorithmName) is not accepted")
+            fail(.indeterminate, .cryptoConstraintsFailure, Finding(.digestAlgorithmNotAccepted, ["algorithm": .text(info.digestAlgorithmName)]))
             return result
         }
         // Attributes allowed once with one value that occur twice or carry two values make the
@@ -300,36 +303,36 @@ public final class SignatureVerifier: Sendable {
         func single(_ oid: [UInt8]) -> Bool { info.signedAttributeValueCounts(oid) == [1] }
         if result.signingTime == nil {
             if !present(KnownOID.signingTime) {
-                result.warnings.append("no signing-time attribute")
+                result.warnings.append(Finding(.noSigningTimeAttribute))
             } else if single(KnownOID.signingTime) {
-                fail(.totalFailed, .formatFailure, "the signing-time signed attribute is malformed (not a UTCTime or GeneralizedTime in DER)")
+                fail(.totalFailed, .formatFailure, Finding(.signingTimeMalformed))
             }
         }
         switch info.contentTypeAttribute {
-        case nil where !present(KnownOID.contentType): fail(.totalFailed, .formatFailure, "the content-type signed attribute is missing")
+        case nil where !present(KnownOID.contentType): fail(.totalFailed, .formatFailure, Finding(.contentTypeMissing))
         case nil where single(KnownOID.contentType):
-            fail(.totalFailed, .formatFailure, "the content-type signed attribute is malformed (not an object identifier)")
+            fail(.totalFailed, .formatFailure, Finding(.contentTypeMalformed))
         case let type? where type != eContentType:
-            fail(.totalFailed, .formatFailure, "the content-type signed attribute does not match the content")
+            fail(.totalFailed, .formatFailure, Finding(.contentTypeMismatch))
         default: break
         }
         if let claimed = info.messageDigest {
             if claimed != digests[algorithm] {
-                fail(.totalFailed, .hashFailure, "the document was altered: its digest does not match the signed digest")
+                fail(.totalFailed, .hashFailure, Finding(.documentAltered))
             }
         } else if !present(KnownOID.messageDigest) {
-            fail(.totalFailed, .formatFailure, "the message-digest signed attribute is missing")
+            fail(.totalFailed, .formatFailure, Finding(.messageDigestMissing))
         } else if single(KnownOID.messageDigest) {
-            fail(.totalFailed, .formatFailure, "the message-digest signed attribute is malformed (not one OCTET STRING): nothing ties the signature to a document")
+            fail(.totalFailed, .formatFailure, Finding(.messageDigestMalformed))
         }
         if let mismatch = info.signatureAlgorithmMismatch(with: record) {
             fail(.totalFailed, .sigCryptoFailure, mismatch)
         } else if attributeProblems.isEmpty && !info.verifySignature(with: record) {
             // (OpenSSL's verifier also refuses malformed attributes: that is not a bad signature value.)
-            fail(.totalFailed, .sigCryptoFailure, "the signature value does not verify with the signer's public key")
+            fail(.totalFailed, .sigCryptoFailure, Finding(.signatureValueInvalid))
         }
         if let weakness = record.keyWeakness {
-            fail(.indeterminate, .cryptoConstraintsFailure, "the signer's key is not accepted: \(weakness)")
+            fail(.indeterminate, .cryptoConstraintsFailure, weakness)
         }
         // EN 319 122-1 requires signing-certificate(-v2) at every baseline level: without it
         // the signature is plain CMS, whatever else it carries.
@@ -338,13 +341,13 @@ public final class SignatureVerifier: Sendable {
         case nil where !present(KnownOID.signingCertificate) && !present(KnownOID.signingCertificateV2):
             isCAdES = false
             result.level = .plainCMS
-            result.warnings.append("no signing-certificate attribute: a plain CMS signature, not CAdES; the signer is identified by issuer and serial number only")
+            result.warnings.append(Finding(.noSigningCertificateAttribute))
         case false?:
             isCAdES = true
-            fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute does not match the signer's certificate")
+            fail(.indeterminate, .noSigningCertificateFound, Finding(.signingCertificateMismatch))
         case nil where single(KnownOID.signingCertificate) || single(KnownOID.signingCertificateV2):
             isCAdES = true
-            fail(.indeterminate, .noSigningCertificateFound, "the signing-certificate attribute is malformed (not an ESS SigningCertificate sequence)")
+            fail(.indeterminate, .noSigningCertificateFound, Finding(.signingCertificateMalformed))
         default:
             isCAdES = true
         }
@@ -361,11 +364,11 @@ public final class SignatureVerifier: Sendable {
                                                untrusted: candidates.certificates) {
             case .valid(let verified) where verified.tsaCertificate == nil:
                 // Without its TSA's certificate in the token, whose revocation would be checked?
-                result.warnings.append("the signature timestamp from \(verified.tsa) does not carry its TSA's certificate; it is not used as proof of existence")
+                result.warnings.append(Finding(.signatureTimestampWithoutTSACertificate, ["tsa": .name(verified.tsa)]))
             case .valid(let verified):
                 timestamps.append(verified)
-            case .invalid(let reason):
-                result.warnings.append("\(reason); it is not used as proof of existence")
+            case .invalid(let finding):
+                result.warnings.append(finding)
             }
         }
         timestamps.sort { $0.time < $1.time }
@@ -411,7 +414,9 @@ public final class SignatureVerifier: Sendable {
             let tokenCandidates = candidates.adding(token.certificates.compactMap { try? certificates.record($0) })
             if let tsa = token.tsaCertificate,
                let revoked = timestampAuthorityPath(tsa, candidates: tokenCandidates, crls: crls, embeddedAnswers: embeddedAnswers)?.revocations.first {
-                result.warnings.append("the certificate of \(token.tsa) was revoked\(revoked.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""); its timestamp is not used as proof of existence")
+                var params: [String: Finding.Parameter] = ["tsa": .name(token.tsa)]
+                if let date = revoked.date { params["revokedAt"] = .time(date) }
+                result.warnings.append(Finding(.tsaRevokedNotUsed, params))
                 continue
             }
             proof = token
@@ -421,7 +426,7 @@ public final class SignatureVerifier: Sendable {
             result.timestamp = .init(time: proof.time, tsa: proof.tsa)
             if isCAdES { result.level = .baselineT }
             if let claimed = result.signingTime, claimed > proof.time.addingTimeInterval(300) {
-                result.warnings.append("the claimed signing time (\(CertificatePathValidator.format(claimed))) is after the signature timestamp (\(CertificatePathValidator.format(proof.time))): the signer's clock or claim is wrong")
+                result.warnings.append(Finding(.signingTimeAfterTimestamp, ["signingTime": .time(claimed), "timestamp": .time(proof.time)]))
             }
         }
 
@@ -435,14 +440,13 @@ public final class SignatureVerifier: Sendable {
             if let nextUpdate { return nextUpdate >= reference }
             return thisUpdate >= reference.addingTimeInterval(-Self.revocationFreshnessGrace)
         }
-        var when: String { CertificatePathValidator.format(reference) }
         for crl in embeddedCRLs where !current(thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate) {
-            result.warnings.append("the embedded CRL of \(crl.issuer) was not current at \(when) (issued more than a day before, or expired); it is not used")
+            result.warnings.append(Finding(.crlNotCurrent, ["issuer": .name(crl.issuer), "time": .time(reference)]))
             crls.removeAll { $0 === crl }
         }
         let embeddedCRLs = embeddedCRLs.filter { current(thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate) }
         for (certificate, answer) in embeddedAnswers where !current(thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate) {
-            result.warnings.append("the embedded OCSP response about \(certificate.subject) was not current at \(when) (produced more than a day before, or expired); it is not used")
+            result.warnings.append(Finding(.ocspResponseNotCurrent, ["subject": .name(certificate.subject), "time": .time(reference)]))
             embeddedAnswers[certificate] = nil
         }
 
@@ -462,36 +466,36 @@ public final class SignatureVerifier: Sendable {
         revocations += resolved.revocations
         result.warnings += resolved.warnings
         if let fatal = outcome.fatal {
-            fail(.indeterminate, fatal.subIndication, fatal.message)
+            fail(.indeterminate, fatal.subIndication, fatal.finding)
         }
         // With proof of existence, validity periods are judged at the timestamp's time.
         let outOfBounds = proof.map { pathOutcome(for: record, candidates: candidates, crls: crls, at: $0.time).outOfBounds }
             ?? outcome.outOfBounds
         for revocation in revocations {
-            let when = revocation.date.map { " on \(CertificatePathValidator.format($0))" } ?? ""
+            var params: [String: Finding.Parameter] = ["subject": .name(revocation.subject)]
+            if let date = revocation.date { params["revokedAt"] = .time(date) }
             if let proof, let date = revocation.date, date > proof.time {
-                result.warnings.append("\(revocation.depth == 0 ? "the signer's certificate" : "CA certificate \(revocation.subject)") was revoked\(when), after the timestamp proves the signature existed (\(CertificatePathValidator.format(proof.time)))")
+                params["timestamp"] = .time(proof.time)
+                result.warnings.append(Finding(revocation.depth == 0 ? .revokedAfterTimestamp : .caRevokedAfterTimestamp, params))
                 continue
             }
             if let proof, revocation.depth == 0, let date = revocation.date, date <= proof.time {
-                fail(.totalFailed, .revoked, "the signer's certificate was revoked\(when), before the signature timestamp")
+                fail(.totalFailed, .revoked, Finding(.revokedBeforeTimestamp, params))
                 continue
             }
             if revocation.depth > 0 {
-                fail(.indeterminate, .revokedCANoPOE, "CA certificate \(revocation.subject) was revoked\(when)")
+                fail(.indeterminate, .revokedCANoPOE, Finding(.caRevoked, params))
             } else if let revoked = revocation.date, let claimed = result.signingTime, revoked <= claimed {
-                fail(.totalFailed, .revoked, "the signer's certificate was revoked\(when), before the claimed signing time")
+                fail(.totalFailed, .revoked, Finding(.revokedBeforeSigningTime, params))
             } else {
-                fail(.indeterminate, .revokedNoPOE, "the signer's certificate was revoked\(when) and nothing proves the signature existed before")
+                fail(.indeterminate, .revokedNoPOE, Finding(.revokedNoProofOfExistence, params))
             }
         }
         for problem in outOfBounds {
-            fail(.indeterminate, .outOfBoundsNoPOE, proof == nil
-                 ? "\(problem), and nothing proves the signature existed while it was valid"
-                 : "\(problem), already at the time of the signature timestamp")
+            fail(.indeterminate, .outOfBoundsNoPOE, problem.validityPeriod(proof == nil ? .noProofOfExistence : .atTimestamp))
         }
         if proof != nil && outOfBounds.isEmpty && !outcome.outOfBounds.isEmpty {
-            result.warnings.append(contentsOf: outcome.outOfBounds.map { "\($0), after the signature timestamp" })
+            result.warnings.append(contentsOf: outcome.outOfBounds.map { $0.validityPeriod(.afterTimestamp) })
         }
         return result
     }
@@ -499,7 +503,7 @@ public final class SignatureVerifier: Sendable {
     /// Fresh CRLs for `certificates` (online, fresh revocation data is fetched even when the
     /// signature carries some: OpenSSL prefers the newest CRL); only CRLs the caller gave
     /// stand in for a download.
-    private func fetchCRLs(for certificates: [Certificate], warnings: inout [String]) -> [CertificateRevocationList] {
+    private func fetchCRLs(for certificates: [Certificate], warnings: inout [Finding]) -> [CertificateRevocationList] {
         guard let fetcher = policy.revocationFetcher else { return [] }
         var crls: [CertificateRevocationList] = []
         for certificate in certificates where !certificate.isSelfIssued {
@@ -507,7 +511,7 @@ public final class SignatureVerifier: Sendable {
             do {
                 if let crl = try fetcher.crl(for: certificate), !crls.contains(where: { $0 === crl }) { crls.append(crl) }
             } catch let error as SignServiceError {
-                warnings.append("the CRL of \(certificate.subject) could not be fetched: \(error.reason)")
+                warnings.append(Finding(.crlFetchFailed, ["subject": .name(certificate.subject), "reason": .text(error.reason)]))
             } catch {}
         }
         return crls
@@ -518,9 +522,9 @@ public final class SignatureVerifier: Sendable {
     /// note for every certificate whose status stays unknown.
     private func resolveUncheckedRevocation(_ outcome: CertificatePathValidator.Outcome, candidates: CandidateCertificates,
                                             embeddedAnswers: [Certificate: OCSPClient.Answer])
-        -> (revocations: [(depth: Int, subject: String, date: Date?)], warnings: [String]) {
+        -> (revocations: [(depth: Int, subject: String, date: Date?)], warnings: [Finding]) {
         var revocations: [(depth: Int, subject: String, date: Date?)] = []
-        var warnings: [String] = []
+        var warnings: [Finding] = []
         for item in outcome.uncheckedRevocation {
             let certificate = item.certificate
             let answer: Result<OCSPClient.Status, SignServiceError>?
@@ -539,13 +543,13 @@ public final class SignatureVerifier: Sendable {
                 revocations.append((item.depth, certificate.subject, date))
                 continue
             case .success(.unknown)?:
-                warnings.append("the OCSP responder does not know \(certificate.subject)")
+                warnings.append(Finding(.ocspUnknownCertificate, ["subject": .name(certificate.subject)]))
             case .failure(let error)?:
-                warnings.append("the OCSP responder of \(certificate.subject) could not be asked: \(error.reason)")
+                warnings.append(Finding(.ocspQueryFailed, ["subject": .name(certificate.subject), "reason": .text(error.reason)]))
             case nil:
                 break
             }
-            warnings.append("revocation status not checked for \(certificate.subject): no CRL or OCSP answer was given or found")
+            warnings.append(Finding(.revocationNotChecked, ["subject": .name(certificate.subject)]))
         }
         return (revocations, warnings)
     }
@@ -554,7 +558,7 @@ public final class SignatureVerifier: Sendable {
     /// answer the signature carries or (online) by the TSA certificate's responder.
     private func timestampAuthorityPath(_ tsa: Certificate, candidates: CandidateCertificates, crls: [CertificateRevocationList],
                                         embeddedAnswers: [Certificate: OCSPClient.Answer])
-        -> (outcome: CertificatePathValidator.Outcome, revocations: [(depth: Int, subject: String, date: Date?)], warnings: [String])? {
+        -> (outcome: CertificatePathValidator.Outcome, revocations: [(depth: Int, subject: String, date: Date?)], warnings: [Finding])? {
         guard let record = try? certificates.record(tsa) else { return nil }
         let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
         let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Findings
 import Foundation
 
 /// What validation needs to know about one SignerInfo, whoever parsed it: the DER reader
@@ -43,16 +44,16 @@ extension SignerEvidence {
          (KnownOID.signingCertificateV2, "signing-certificate-v2")]
     }
 
-    /// A sentence for every single-valued attribute that occurs more than once or with
+    /// A finding for every single-valued attribute that occurs more than once or with
     /// other than one value: such a signature is malformed, whatever its values say.
-    var attributeCardinalityProblems: [String] {
+    var attributeCardinalityProblems: [Finding] {
         Self.singleValuedAttributes.compactMap { attribute in
             let counts = signedAttributeValueCounts(attribute.oid)
             if counts.count > 1 {
-                return "the \(attribute.name) signed attribute occurs \(counts.count) times; RFC 5652 allows it once"
+                return Finding(.attributeRepeated, ["attribute": .text(attribute.name), "count": .number(counts.count)])
             }
             if let values = counts.first, values != 1 {
-                return "the \(attribute.name) signed attribute carries \(values) values; it must carry exactly one"
+                return Finding(.attributeValueCount, ["attribute": .text(attribute.name), "count": .number(values)])
             }
             return nil
         }
@@ -60,17 +61,17 @@ extension SignerEvidence {
 
     /// Attributes in a place RFC 5652 forbids: contentType, messageDigest and signingTime
     /// MUST be signed (11.1-11.3), a countersignature MUST NOT be (11.4).
-    var attributePlacementProblems: [String] {
-        var problems: [String] = []
+    var attributePlacementProblems: [Finding] {
+        var problems: [Finding] = []
         for (oid, name) in [(KnownOID.contentType, "content-type"), (KnownOID.messageDigest, "message-digest"),
                             (KnownOID.signingTime, "signing-time")] where unsignedAttributeTypes.contains(oid) {
-            problems.append("a \(name) attribute is among the unsigned attributes; RFC 5652 requires it to be signed")
+            problems.append(Finding(.attributeNotSigned, ["attribute": .text(name)]))
         }
         if !signedAttributeValueCounts(KnownOID.countersignature).isEmpty {
-            problems.append("a countersignature is among the signed attributes; RFC 5652 allows it only unsigned")
+            problems.append(Finding(.countersignatureSigned))
         }
         if signedAttributesInDEROrder == false {
-            problems.append("the signed attributes are not in DER order (RFC 5652 5.3 requires DER)")
+            problems.append(Finding(.signedAttributesNotDER))
         }
         return problems
     }
@@ -78,7 +79,7 @@ extension SignerEvidence {
     /// Why the signatureAlgorithm disagrees with the digest algorithm or the key, if it does.
     /// A bare key OID (rsaEncryption, id-ecPublicKey) takes its hash from digestAlgorithm;
     /// a combined one (ecdsa-with-SHA384, sha256WithRSAEncryption) must name the same hash.
-    func signatureAlgorithmMismatch(with record: CertificateRecord) -> String? {
+    func signatureAlgorithmMismatch(with record: CertificateRecord) -> Finding? {
         let combined: [[UInt8]: (hash: DigestAlgorithm?, rsa: Bool)] = [
             KnownOID.ecPublicKey: (nil, false), KnownOID.rsaEncryption: (nil, true),
             KnownOID.ecdsaWithSHA256: (.sha256, false), KnownOID.ecdsaWithSHA384: (.sha384, false),
@@ -87,16 +88,18 @@ extension SignerEvidence {
         ]
         let oid = signatureAlgorithmOID
         if oid == KnownOID.rsassaPSS {
-            return record.isRSA || record.isRSAPSS ? nil : "the signature algorithm RSASSA-PSS does not fit the signer's \(record.keyTypeName) key"
+            return record.isRSA || record.isRSAPSS ? nil
+                : Finding(.signatureAlgorithmKeyMismatch, ["algorithm": .text("RSASSA-PSS"), "keyType": .text(record.keyTypeName)])
         }
         guard let expected = combined[oid] else {
-            return "signature algorithm \(DER.oidString(oid[...])) is not accepted"
+            return Finding(.signatureAlgorithmNotAccepted, ["algorithm": .text(DER.oidString(oid[...]))])
         }
         if expected.rsa ? !record.isRSA : !record.isEC {
-            return "the signature algorithm \(signatureAlgorithmName) does not fit the signer's \(record.keyTypeName) key"
+            return Finding(.signatureAlgorithmKeyMismatch, ["algorithm": .text(signatureAlgorithmName), "keyType": .text(record.keyTypeName)])
         }
         if let hash = expected.hash, hash != digestAlgorithm {
-            return "the signature algorithm \(DER.oidString(oid[...])) names \(hash.rawValue), but the digest algorithm is \(digestAlgorithmName)"
+            return Finding(.signatureAlgorithmDigestMismatch, ["algorithm": .text(DER.oidString(oid[...])), "digest": .text(hash.rawValue),
+                                                               "digestAlgorithm": .text(digestAlgorithmName)])
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 
 /// The main status of a validation (ETSI TS 119 102-1 / EN 319 102-1 section 5.1.3).
@@ -70,10 +71,10 @@ public struct SignatureValidation: Sendable, Codable {
     public var signingTime: Date?
     public var digestAlgorithm: String?
     public var signatureAlgorithm: String?
-    /// Why the indication is not TOTAL_PASSED, one sentence each.
-    public var errors: [String]
+    /// Why the indication is not TOTAL_PASSED.
+    public var errors: [Finding]
     /// What was not checked or is weak, without changing the indication.
-    public var warnings: [String]
+    public var warnings: [Finding]
     /// The signature timestamp that proves when the signature existed, if it verified.
     public var timestamp: TimestampInfo? = nil
     /// The CAdES baseline level the signature reaches: B-B, B-T or B-LT (nil for a
@@ -117,7 +118,7 @@ public struct ValidationReport: Sendable, Codable {
     public var subIndication: SubIndication?
     public var signatures: [SignatureValidation]
     /// Errors that concern the file as a whole (unreadable, not CMS, content missing).
-    public var errors: [String]
+    public var errors: [Finding]
     /// For an ASiC container: the files covered by a signature whose digest matches.
     public var coveredFiles: [String]? = nil
     /// What was validated: a signature file, an ASiC container or a standalone timestamp.
@@ -145,7 +146,7 @@ public struct ValidationReport: Sendable, Codable {
 
     /// A report for a file that could not be validated at all.
     static func failure(file: String, content: String?, _ subIndication: SubIndication,
-                        indication: Indication = .totalFailed, error: String) -> ValidationReport {
+                        indication: Indication = .totalFailed, error: Finding) -> ValidationReport {
         ValidationReport(file: file, content: content, indication: indication, subIndication: subIndication,
                          signatures: [], errors: [error])
     }
@@ -163,12 +164,12 @@ public struct ValidationReport: Sendable, Codable {
         } else {
             indication = .totalFailed
             subIndication = .formatFailure
-            errors = ["the signature contains no signer"]
+            errors = [Finding(.noSigner)]
         }
     }
 
     init(file: String, content: String?, indication: Indication, subIndication: SubIndication?,
-         signatures: [SignatureValidation], errors: [String]) {
+         signatures: [SignatureValidation], errors: [Finding]) {
         self.file = file
         self.content = content
         self.indication = indication
@@ -190,7 +191,7 @@ public struct ValidationReport: Sendable, Codable {
 extension ValidationReport {
     /// The report for a signature file that could not be read or parsed at all.
     public static func inputFailure(file: String, content: String?, subIndication: SubIndication,
-                                    indication: Indication, error: String) -> ValidationReport {
+                                    indication: Indication, error: Finding) -> ValidationReport {
         .failure(file: file, content: content, subIndication, indication: indication, error: error)
     }
 }

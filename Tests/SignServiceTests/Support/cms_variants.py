@@ -101,6 +101,8 @@ write('signing-time-unsigned', info)
 write('duplicate-signing-certificate-v2', edit_attrs(lambda a: a + [attr(a, SIGNING_CERTIFICATE_V2)]))
 # No signing-certificate-v2: plain CMS, still a valid signature.
 write('no-signing-certificate', edit_attrs(lambda a: [x for x in a if x['type'].dotted != SIGNING_CERTIFICATE_V2]))
+# No signing-time attribute: allowed, reported as a note.
+write('no-signing-time', edit_attrs(lambda a: [x for x in a if x['type'].native != 'signing_time']))
 
 # signatureAlgorithm names SHA-384 while digestAlgorithm (and the signature) use SHA-256.
 info = fresh()
