@@ -45,11 +45,9 @@ public enum OCSPClient {
             throw SignServiceError.openSSL("cannot build the OCSP request")
         }
         guard OCSP_request_add1_nonce(request, nil, -1) == 1 else { throw SignServiceError.openSSL("cannot build the OCSP request") }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_OCSP_REQUEST(request, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the OCSP request") }
-        let body = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        shim_OPENSSL_free(out)
+        guard let body = DEREncoding.bytes({ i2d_OCSP_REQUEST(request, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the OCSP request")
+        }
 
         let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", kind: .ocsp, options: options.withoutCredentials)
         let (response, basic) = try decode(answer, source: url)

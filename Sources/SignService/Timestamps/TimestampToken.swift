@@ -46,11 +46,8 @@ public struct TimestampToken: Sendable {
             throw SignServiceError.malformed("\(source): the timestamp token holds no TSTInfo")
         }
         defer { TS_TST_INFO_free(info) }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_PKCS7(pkcs7, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the token") }
-        der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        shim_OPENSSL_free(out)
+        guard let encoded = DEREncoding.bytes({ i2d_PKCS7(pkcs7, &$0) }) else { throw SignServiceError.openSSL("cannot encode the token") }
+        der = encoded
         guard let date = ASN1TimeConversion.generalizedTime(TS_TST_INFO_get_time(info)) else {
             throw SignServiceError.malformed("\(source): the timestamp has no readable time")
         }
@@ -64,18 +61,19 @@ public struct TimestampToken: Sendable {
         let digest = TS_MSG_IMPRINT_get_msg(imprintObject)
         imprint = digest.map { Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0)))) } ?? []
         policy = TS_TST_INFO_get_policy_id(info).map { Self.oidText($0) } ?? ""
+        // A new stack of borrowed certificates: the stack is freed, its certificates are not.
         let signers = PKCS7_get0_signers(pkcs7, nil, 0)
-        if let signers, shim_sk_X509_num(signers) > 0, let first = shim_sk_X509_value(signers, 0) {
-            tsa = Certificate.format(X509_get_subject_name(first))
-            tsaCertificate = Certificate(borrowing: first)
+        defer { if let signers { shim_sk_X509_free(signers) } }
+        if let first = OpenSSLStack.certificates(signers).first {
+            tsa = first.subject
+            tsaCertificate = first
         } else {
             tsa = "unnamed TSA"
             tsaCertificate = nil
         }
-        if let signers { shim_sk_X509_free(signers) }
         var carried: [Certificate] = []
-        if OBJ_obj2nid(pkcs7.pointee.type) == NID_pkcs7_signed, let signed = pkcs7.pointee.d.sign, let stack = signed.pointee.cert {
-            carried = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
+        if OBJ_obj2nid(pkcs7.pointee.type) == NID_pkcs7_signed, let signed = pkcs7.pointee.d.sign {
+            carried = OpenSSLStack.certificates(signed.pointee.cert)
         }
         certificates = carried
         OpenSSLErrorQueue.clear()
@@ -151,11 +149,10 @@ public enum TimestampClient {
               TS_REQ_set_nonce(request, nonce) == 1,
               TS_REQ_set_cert_req(request, 1) == 1
         else { throw SignServiceError.openSSL("cannot build the timestamp request") }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_TS_REQ(request, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the timestamp request") }
-        defer { shim_OPENSSL_free(out) }
-        return (Array(UnsafeBufferPointer(start: out, count: Int(length))), nonceBytes)
+        guard let der = DEREncoding.bytes({ i2d_TS_REQ(request, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the timestamp request")
+        }
+        return (der, nonceBytes)
     }
 
     static func responseNonce(_ answer: [UInt8]) throws -> [UInt8]? {
