@@ -69,8 +69,10 @@ public enum OCSPClient {
                              anchors: [Certificate]?, untrusted: [Certificate] = [], source: String) throws -> Answer {
         let (response, basic) = try decode(der, source: source)
         defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
-        guard let store = X509_STORE_new(), let certs = shim_sk_X509_new_null() else { throw SignServiceError.openSSL("allocation") }
-        defer { X509_STORE_free(store); shim_sk_X509_free(certs) }
+        guard let store = X509_STORE_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { X509_STORE_free(store) }
+        guard let certs = shim_sk_X509_new_null() else { throw SignServiceError.openSSL("allocation") }
+        defer { shim_sk_X509_free(certs) }
         for anchor in anchors ?? [] { _ = X509_STORE_add_cert(store, anchor.pointer) }
         for candidate in [issuer] + untrusted { _ = shim_sk_X509_push(certs, candidate.pointer) }
         if let produced = OCSP_resp_get0_produced_at(basic), let time = ASN1TimeConversion.date(produced) {

@@ -131,9 +131,14 @@ public enum TimestampClient {
 
     static func makeRequest(digest: [UInt8], algorithm: DigestAlgorithm) throws -> (der: [UInt8], nonce: [UInt8]) {
         OpenSSLErrorQueue.clear()
-        guard let request = TS_REQ_new(), let imprint = TS_MSG_IMPRINT_new(), let algor = X509_ALGOR_new(),
-              let nonce = ASN1_INTEGER_new() else { throw SignServiceError.openSSL("allocation") }
-        defer { TS_REQ_free(request); TS_MSG_IMPRINT_free(imprint); X509_ALGOR_free(algor); ASN1_INTEGER_free(nonce) }
+        guard let request = TS_REQ_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { TS_REQ_free(request) }
+        guard let imprint = TS_MSG_IMPRINT_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { TS_MSG_IMPRINT_free(imprint) }
+        guard let algor = X509_ALGOR_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { X509_ALGOR_free(algor) }
+        guard let nonce = ASN1_INTEGER_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { ASN1_INTEGER_free(nonce) }
         X509_ALGOR_set_md(algor, algorithm.evp)
         var nonceBytes = [UInt8](repeating: 0, count: 8)
         guard RAND_bytes(&nonceBytes, 8) == 1 else { throw SignServiceError.openSSL("no random bytes") }
@@ -160,8 +165,9 @@ public enum TimestampClient {
             var cursor = buffer.baseAddress
             return d2i_TS_RESP(nil, &cursor, buffer.count)
         }
-        guard let response, let info = TS_RESP_get_tst_info(response) else { return nil }
+        guard let response else { return nil }
         defer { TS_RESP_free(response) }
+        guard let info = TS_RESP_get_tst_info(response) else { return nil }
         guard let nonce = TS_TST_INFO_get_nonce(info), let bn = ASN1_INTEGER_to_BN(nonce, nil) else { return nil }
         defer { BN_free(bn) }
         var bytes = [UInt8](repeating: 0, count: 8)
