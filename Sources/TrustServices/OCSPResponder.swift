@@ -25,7 +25,10 @@ public final class OCSPResponder: @unchecked Sendable {
         self.validity = validity
         var ids: [OpaquePointer] = []
         for digest in [EVP_sha1(), EVP_sha256(), EVP_sha384(), EVP_sha512()] {
-            guard let id = OCSP_cert_to_id(digest, nil, issuer.pointer) else { throw SignServiceError.openSSL("cannot hash the issuer") }
+            guard let id = OCSP_cert_to_id(digest, nil, issuer.pointer) else {
+                for made in ids { OCSP_CERTID_free(made) }
+                throw SignServiceError.openSSL("cannot hash the issuer")
+            }
             ids.append(id)
         }
         issuerIDs = ids

@@ -56,11 +56,9 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
             throw SignServiceError.openSSL("cannot build the signing-certificate attribute")
         }
         defer { ESS_SIGNING_CERT_V2_free(ess) }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_ESS_SIGNING_CERT_V2(ess, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the signing-certificate attribute") }
-        let essDER = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        shim_OPENSSL_free(out)
+        guard let essDER = DEREncoding.bytes({ i2d_ESS_SIGNING_CERT_V2(ess, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the signing-certificate attribute")
+        }
         signingCertificateAttribute = DERWriter.sequence(DERWriter.oid(KnownOID.signingCertificateV2),
                                                          DERWriter.setOf([essDER]))
         // The TSA's token stays with the TSA: CRL and OCSP addresses come from certificates.

@@ -39,34 +39,28 @@ final class CMSContentInfo {
 
     func derBytes() throws -> [UInt8] {
         OpenSSLErrorQueue.clear()
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_CMS_ContentInfo(pointer, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the signature") }
-        defer { shim_OPENSSL_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        guard let der = DEREncoding.bytes({ i2d_CMS_ContentInfo(pointer, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the signature")
+        }
+        return der
     }
 
     var signerInfos: [OpaquePointer] {
-        guard let infos = CMS_get0_SignerInfos(pointer) else { return [] }
-        return (0..<shim_sk_CMS_SignerInfo_num(infos)).compactMap { shim_sk_CMS_SignerInfo_value(infos, $0) }
+        OpenSSLStack.elements(CMS_get0_SignerInfos(pointer))
     }
 
     /// Certificates embedded in the SignedData.
     var certificates: [Certificate] {
         guard let stack = CMS_get1_certs(pointer) else { return [] }
         defer { shim_sk_X509_pop_free(stack) }
-        return (0..<shim_sk_X509_num(stack)).compactMap { index in
-            shim_sk_X509_value(stack, index).map { Certificate(borrowing: $0) }
-        }
+        return OpenSSLStack.certificates(stack)
     }
 
     /// CRLs embedded in the SignedData (B-LT revocation values).
     var crls: [CertificateRevocationList] {
         guard let stack = CMS_get1_crls(pointer) else { return [] }
         defer { shim_sk_X509_CRL_pop_free(stack) }
-        return (0..<shim_sk_X509_CRL_num(stack)).compactMap { index in
-            shim_sk_X509_CRL_value(stack, index).map { X509_CRL_up_ref($0); return CertificateRevocationList(takingOwnershipOf: $0) }
-        }
+        return OpenSSLStack.elements(stack).map { X509_CRL_up_ref($0); return CertificateRevocationList(takingOwnershipOf: $0) }
     }
 
     var isDetached: Bool { CMS_is_detached(pointer) == 1 }

@@ -64,13 +64,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     }
 
     /// The DER encoding.
-    public var derBytes: [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509(pointer, &out)
-        guard length > 0, let out else { return [] }
-        defer { shim_OPENSSL_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-    }
+    public var derBytes: [UInt8] { DEREncoding.bytes { i2d_X509(pointer, &$0) } ?? [] }
 
     /// PEM encoding.
     public func pemBytes() throws -> [UInt8] {
@@ -149,8 +143,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         guard let usage = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return [] }
         let stack = OpaquePointer(usage)
         defer { shim_sk_ASN1_OBJECT_pop_free(stack) }
-        return (0..<shim_sk_ASN1_OBJECT_num(stack)).compactMap { index in
-            guard let object = shim_sk_ASN1_OBJECT_value(stack, index) else { return nil }
+        return OpenSSLStack.elements(stack).map { object in
             let nid = OBJ_obj2nid(object)
             if nid != NID_undef, let name = OBJ_nid2sn(nid) { return String(cString: name) }
             return TimestampToken.oidText(object)
@@ -180,20 +173,12 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         guard let usage = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return false }
         let stack = OpaquePointer(usage)
         defer { shim_sk_ASN1_OBJECT_pop_free(stack) }
-        return (0..<shim_sk_ASN1_OBJECT_num(stack)).contains { index in
-            shim_sk_ASN1_OBJECT_value(stack, index).map { TimestampToken.oidText($0) } == oid
-        }
+        return OpenSSLStack.elements(stack).contains { TimestampToken.oidText($0) == oid }
     }
 
     /// The issuer's name (DER) followed by the authority key identifier, if any.
     var issuerIdentity: [UInt8] {
-        var bytes: [UInt8] = []
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509_NAME(X509_get_issuer_name(pointer), &out)
-        if length > 0, let out {
-            bytes = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-            shim_OPENSSL_free(out)
-        }
+        var bytes = DEREncoding.bytes { i2d_X509_NAME(X509_get_issuer_name(pointer), &$0) } ?? []
         if let keyID = X509_get0_authority_key_id(pointer) {
             bytes += Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(keyID), count: Int(ASN1_STRING_length(keyID))))
         }

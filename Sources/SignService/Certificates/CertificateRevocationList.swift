@@ -34,13 +34,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
     }
 
     /// The DER encoding.
-    public var derBytes: [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509_CRL(pointer, &out)
-        guard length > 0, let out else { return [] }
-        defer { shim_OPENSSL_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-    }
+    public var derBytes: [UInt8] { DEREncoding.bytes { i2d_X509_CRL(pointer, &$0) } ?? [] }
 
     /// PEM encoding.
     public func pemBytes() throws -> [UInt8] {

@@ -74,13 +74,8 @@ public struct SigningIdentity: Sendable {
             guard PKCS12_parse(p12, pass, &key, &cert, &cas) == 1 else {
                 throw SignServiceError.openSSL("\(source): cannot read the PKCS#12 contents", code: .malformedInput)
             }
-            var chain: [Certificate] = []
-            if let cas {
-                for index in 0..<shim_sk_X509_num(cas) {
-                    if let x = shim_sk_X509_value(cas, index) { chain.append(Certificate(borrowing: x)) }
-                }
-                shim_sk_X509_pop_free(cas)
-            }
+            let chain = OpenSSLStack.certificates(cas)
+            if let cas { shim_sk_X509_pop_free(cas) }
             guard let key else {
                 if let cert { X509_free(cert) }
                 throw SignServiceError.malformed("\(source): the PKCS#12 file holds no private key")

@@ -165,6 +165,9 @@ struct HTTPConnection {
             OpenSSLErrorQueue.clear()
             guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure.network("cannot start TLS") }
             self.context = context
+            // A struct whose init throws is never shut down: free what was made here.
+            var connected = false
+            defer { if !connected { shutdown() } }
             _ = shim_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION)
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
             _ = SSL_CTX_set_default_verify_paths(context)
@@ -178,6 +181,7 @@ struct HTTPConnection {
                 if result == 1 { break }
                 try wait(for: SSL_get_error(ssl, result), operation: "TLS handshake")
             }
+            connected = true
         }
 
         mutating func shutdown() {

@@ -45,11 +45,9 @@ public enum OCSPClient {
             throw SignServiceError.openSSL("cannot build the OCSP request")
         }
         guard OCSP_request_add1_nonce(request, nil, -1) == 1 else { throw SignServiceError.openSSL("cannot build the OCSP request") }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_OCSP_REQUEST(request, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the OCSP request") }
-        let body = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        shim_OPENSSL_free(out)
+        guard let body = DEREncoding.bytes({ i2d_OCSP_REQUEST(request, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the OCSP request")
+        }
 
         let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", kind: .ocsp, options: options.withoutCredentials)
         let (response, basic) = try decode(answer, source: url)
@@ -71,8 +69,10 @@ public enum OCSPClient {
                              anchors: [Certificate]?, untrusted: [Certificate] = [], source: String) throws -> Answer {
         let (response, basic) = try decode(der, source: source)
         defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
-        guard let store = X509_STORE_new(), let certs = shim_sk_X509_new_null() else { throw SignServiceError.openSSL("allocation") }
-        defer { X509_STORE_free(store); shim_sk_X509_free(certs) }
+        guard let store = X509_STORE_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { X509_STORE_free(store) }
+        guard let certs = shim_sk_X509_new_null() else { throw SignServiceError.openSSL("allocation") }
+        defer { shim_sk_X509_free(certs) }
         for anchor in anchors ?? [] { _ = X509_STORE_add_cert(store, anchor.pointer) }
         for candidate in [issuer] + untrusted { _ = shim_sk_X509_push(certs, candidate.pointer) }
         if let produced = OCSP_resp_get0_produced_at(basic), let time = ASN1TimeConversion.date(produced) {

@@ -94,6 +94,41 @@ package enum ASN1TimeConversion {
     }
 }
 
+/// The one place where a DER encoding made by an OpenSSL `i2d_*` function is taken over:
+/// the buffer OpenSSL allocates is copied into Swift memory and freed, on every path.
+package enum DEREncoding {
+    /// `encode` is the i2d call, given the output pointer: `DEREncoding.bytes { i2d_X509(x509, &$0) }`.
+    /// Nil when OpenSSL cannot encode. `secret`: the buffer is wiped before it is freed.
+    package static func bytes(secret: Bool = false, _ encode: (inout UnsafeMutablePointer<UInt8>?) -> Int32) -> [UInt8]? {
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = encode(&out)
+        guard let out else { return nil }
+        defer {
+            if secret && length > 0 { OPENSSL_cleanse(out, Int(length)) }
+            shim_OPENSSL_free(out)
+        }
+        guard length > 0 else { return nil }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+    }
+}
+
+/// The one place where an OpenSSL `STACK_OF(...)` is read into a Swift array. The stack
+/// still owns its elements (and the caller the stack): use them before freeing it, or
+/// take a reference of one's own (``certificates(_:)``).
+package enum OpenSSLStack {
+    /// The elements, borrowed.
+    package static func elements(_ stack: OpaquePointer?) -> [OpaquePointer] {
+        guard let stack else { return [] }
+        return (0..<OPENSSL_sk_num(stack)).compactMap { OPENSSL_sk_value(stack, $0).map(OpaquePointer.init) }
+    }
+
+    /// The certificates of a `STACK_OF(X509)`, each holding a reference of its own, so
+    /// they outlive the stack.
+    package static func certificates(_ stack: OpaquePointer?) -> [Certificate] {
+        elements(stack).map(Certificate.init(borrowing:))
+    }
+}
+
 /// Converts an OpenSSL-allocated C string to Swift and frees it.
 package func takeOpenSSLString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
     guard let pointer else { return nil }

@@ -46,11 +46,8 @@ public struct TimestampToken: Sendable {
             throw SignServiceError.malformed("\(source): the timestamp token holds no TSTInfo")
         }
         defer { TS_TST_INFO_free(info) }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_PKCS7(pkcs7, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the token") }
-        der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        shim_OPENSSL_free(out)
+        guard let encoded = DEREncoding.bytes({ i2d_PKCS7(pkcs7, &$0) }) else { throw SignServiceError.openSSL("cannot encode the token") }
+        der = encoded
         guard let date = ASN1TimeConversion.generalizedTime(TS_TST_INFO_get_time(info)) else {
             throw SignServiceError.malformed("\(source): the timestamp has no readable time")
         }
@@ -64,18 +61,19 @@ public struct TimestampToken: Sendable {
         let digest = TS_MSG_IMPRINT_get_msg(imprintObject)
         imprint = digest.map { Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0)))) } ?? []
         policy = TS_TST_INFO_get_policy_id(info).map { Self.oidText($0) } ?? ""
+        // A new stack of borrowed certificates: the stack is freed, its certificates are not.
         let signers = PKCS7_get0_signers(pkcs7, nil, 0)
-        if let signers, shim_sk_X509_num(signers) > 0, let first = shim_sk_X509_value(signers, 0) {
-            tsa = Certificate.format(X509_get_subject_name(first))
-            tsaCertificate = Certificate(borrowing: first)
+        defer { if let signers { shim_sk_X509_free(signers) } }
+        if let first = OpenSSLStack.certificates(signers).first {
+            tsa = first.subject
+            tsaCertificate = first
         } else {
             tsa = "unnamed TSA"
             tsaCertificate = nil
         }
-        if let signers { shim_sk_X509_free(signers) }
         var carried: [Certificate] = []
-        if OBJ_obj2nid(pkcs7.pointee.type) == NID_pkcs7_signed, let signed = pkcs7.pointee.d.sign, let stack = signed.pointee.cert {
-            carried = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
+        if OBJ_obj2nid(pkcs7.pointee.type) == NID_pkcs7_signed, let signed = pkcs7.pointee.d.sign {
+            carried = OpenSSLStack.certificates(signed.pointee.cert)
         }
         certificates = carried
         OpenSSLErrorQueue.clear()
@@ -133,9 +131,14 @@ public enum TimestampClient {
 
     static func makeRequest(digest: [UInt8], algorithm: DigestAlgorithm) throws -> (der: [UInt8], nonce: [UInt8]) {
         OpenSSLErrorQueue.clear()
-        guard let request = TS_REQ_new(), let imprint = TS_MSG_IMPRINT_new(), let algor = X509_ALGOR_new(),
-              let nonce = ASN1_INTEGER_new() else { throw SignServiceError.openSSL("allocation") }
-        defer { TS_REQ_free(request); TS_MSG_IMPRINT_free(imprint); X509_ALGOR_free(algor); ASN1_INTEGER_free(nonce) }
+        guard let request = TS_REQ_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { TS_REQ_free(request) }
+        guard let imprint = TS_MSG_IMPRINT_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { TS_MSG_IMPRINT_free(imprint) }
+        guard let algor = X509_ALGOR_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { X509_ALGOR_free(algor) }
+        guard let nonce = ASN1_INTEGER_new() else { throw SignServiceError.openSSL("allocation") }
+        defer { ASN1_INTEGER_free(nonce) }
         X509_ALGOR_set_md(algor, algorithm.evp)
         var nonceBytes = [UInt8](repeating: 0, count: 8)
         guard RAND_bytes(&nonceBytes, 8) == 1 else { throw SignServiceError.openSSL("no random bytes") }
@@ -151,11 +154,10 @@ public enum TimestampClient {
               TS_REQ_set_nonce(request, nonce) == 1,
               TS_REQ_set_cert_req(request, 1) == 1
         else { throw SignServiceError.openSSL("cannot build the timestamp request") }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_TS_REQ(request, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the timestamp request") }
-        defer { shim_OPENSSL_free(out) }
-        return (Array(UnsafeBufferPointer(start: out, count: Int(length))), nonceBytes)
+        guard let der = DEREncoding.bytes({ i2d_TS_REQ(request, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the timestamp request")
+        }
+        return (der, nonceBytes)
     }
 
     static func responseNonce(_ answer: [UInt8]) throws -> [UInt8]? {
@@ -163,8 +165,9 @@ public enum TimestampClient {
             var cursor = buffer.baseAddress
             return d2i_TS_RESP(nil, &cursor, buffer.count)
         }
-        guard let response, let info = TS_RESP_get_tst_info(response) else { return nil }
+        guard let response else { return nil }
         defer { TS_RESP_free(response) }
+        guard let info = TS_RESP_get_tst_info(response) else { return nil }
         guard let nonce = TS_TST_INFO_get_nonce(info), let bn = ASN1_INTEGER_to_BN(nonce, nil) else { return nil }
         defer { BN_free(bn) }
         var bytes = [UInt8](repeating: 0, count: 8)

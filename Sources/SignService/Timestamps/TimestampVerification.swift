@@ -43,10 +43,15 @@ enum TimestampVerification {
             var cursor = buffer.baseAddress
             return d2i_PKCS7(nil, &cursor, buffer.count)
         }
-        guard let pkcs7, let ctx = TS_VERIFY_CTX_new(), let store = X509_STORE_new(), let certs = shim_sk_X509_new_null() else {
+        guard let pkcs7 else { return .invalid(Finding(.outOfMemory)) }
+        defer { PKCS7_free(pkcs7) }
+        guard let ctx = TS_VERIFY_CTX_new() else { return .invalid(Finding(.outOfMemory)) }
+        defer { TS_VERIFY_CTX_free(ctx) }
+        guard let store = X509_STORE_new() else { return .invalid(Finding(.outOfMemory)) }
+        guard let certs = shim_sk_X509_new_null() else {
+            X509_STORE_free(store)
             return .invalid(Finding(.outOfMemory))
         }
-        defer { PKCS7_free(pkcs7); TS_VERIFY_CTX_free(ctx) }
         for anchor in anchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
         if let param = X509_STORE_get0_param(store) { X509_VERIFY_PARAM_set_auth_level(param, AlgorithmPolicy.openSSLSecurityLevel) }
         for certificate in untrusted {

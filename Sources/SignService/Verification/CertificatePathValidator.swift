@@ -66,15 +66,15 @@ final class CertificatePathValidator: @unchecked Sendable {
             }
         }
         let recorder = ProblemRecorder()
-        guard let ctx = X509_STORE_CTX_new(), let untrustedStack = shim_sk_X509_new_null(),
-              let crlStack = shim_sk_X509_CRL_new_null() else {
-            outcome.fatal = (.certificateChainGeneralFailure, Finding(.outOfMemory))
-            return outcome
-        }
+        let ctx = X509_STORE_CTX_new(), untrustedStack = shim_sk_X509_new_null(), crlStack = shim_sk_X509_CRL_new_null()
         defer {
             X509_STORE_CTX_free(ctx)
             shim_sk_X509_free(untrustedStack)
             shim_sk_X509_CRL_free(crlStack)
+        }
+        guard let ctx, let untrustedStack, let crlStack else {
+            outcome.fatal = (.certificateChainGeneralFailure, Finding(.outOfMemory))
+            return outcome
         }
         for certificate in Self.pathCandidates(for: leaf, among: untrusted) { _ = shim_sk_X509_push(untrustedStack, certificate.pointer) }
         for crl in crls { _ = shim_sk_X509_CRL_push(crlStack, crl.pointer) }

@@ -72,12 +72,12 @@ public enum CertificateValidation {
                 crls.append(crl)
             }
         }
-        guard let store = X509_STORE_new(), let ctx = X509_STORE_CTX_new(), let untrusted = shim_sk_X509_new_null(),
-              let crlStack = shim_sk_X509_CRL_new_null() else {
+        let store = X509_STORE_new(), ctx = X509_STORE_CTX_new(), untrusted = shim_sk_X509_new_null(), crlStack = shim_sk_X509_CRL_new_null()
+        defer { X509_STORE_free(store); X509_STORE_CTX_free(ctx); shim_sk_X509_free(untrusted); shim_sk_X509_CRL_free(crlStack) }
+        guard let store, let ctx, let untrusted, let crlStack else {
             result.errors.append(Finding(.outOfMemory))
             return result
         }
-        defer { X509_STORE_free(store); X509_STORE_CTX_free(ctx); shim_sk_X509_free(untrusted); shim_sk_X509_CRL_free(crlStack) }
         for anchor in request.trustAnchors { _ = X509_STORE_add_cert(store, anchor.pointer) }
         for extra in request.intermediates { _ = shim_sk_X509_push(untrusted, extra.pointer) }
         for crl in crls { _ = shim_sk_X509_CRL_push(crlStack, crl.pointer) }
