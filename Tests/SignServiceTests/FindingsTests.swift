@@ -176,6 +176,9 @@ struct FindingsTests {
         // Revoked, with the CRL given.
         let revoked = try pki.issue("revoked", subject: "/C=SY/O=Test/CN=Revoked Official")
         try openSSLSign(revoked, "revoked.p7s")
+        // Revocation dates have whole seconds: one in the signing time's second would count
+        // as before it (revokedBeforeSigningTime), not as revokedNoProofOfExistence.
+        Thread.sleep(forTimeInterval: 1.1)
         try pki.revoke("revoked")
         cases.append(("revoked.p7s", "doc.txt", ["--crl", pki.crl]))
         // Expired, and not yet valid.

@@ -22,12 +22,19 @@ public enum OCSPClient {
     /// Fetches a fresh answer from `url` and checks it now (the online path of `verify`).
     public static func status(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
                               options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Status {
+        try answer(of: certificate, issuer: issuer, url: url, anchors: anchors, options: options).status
+    }
+
+    /// Like ``status(of:issuer:url:anchors:options:)``, with the answer's thisUpdate and
+    /// nextUpdate, so a cache knows how long it may keep it.
+    public static func answer(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
+                              options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Answer {
         let response = try fetchResponse(for: certificate, issuer: issuer, url: url, options: options)
         let answer = try check(response: response, about: certificate, issuer: issuer, anchors: anchors, source: url)
         guard answer.isCurrent(at: Date()) else {
             throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current")
         }
-        return answer.status
+        return answer
     }
 
     /// The DER OCSPResponse `url` gives for `certificate`, after checking that it is a

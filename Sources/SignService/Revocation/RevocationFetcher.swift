@@ -1,14 +1,24 @@
 import Foundation
 import Synchronization
 
-/// Downloads CRLs from the addresses certificates name, once per address and run.
+/// Downloads CRLs from the addresses certificates name, once per address while the CRL is
+/// current.
 ///
 /// Used by `sign --level LT` to embed revocation values and by `verify` (unless
-/// `--offline`) to find revocation data a signature does not carry. A failed download is
-/// remembered too, so a dead server costs one timeout, not one per signature.
+/// `--offline`) to find revocation data a signature does not carry. A CRL is used until its
+/// nextUpdate, and at most ``memoryLifetime`` (so a revocation published early is seen
+/// within minutes by a verifier that runs for months); then it is fetched again. A failed
+/// download is remembered for ``failureLifetime``, so a dead server costs one timeout per
+/// minute, not one per signature. At most ``capacity`` addresses are remembered.
 public final class RevocationFetcher: Sendable {
     let options: HTTPFetcher.Options
-    private let cache = OncePerKey<String, Result<CertificateRevocationList, SignServiceError>>()
+    private let cache = ExpiringCache<String, Result<CertificateRevocationList, SignServiceError>>(capacity: RevocationFetcher.capacity)
+    /// Addresses remembered at once.
+    public static let capacity = 1024
+    /// How long a downloaded CRL is used before it is fetched again (never past its nextUpdate).
+    public static let memoryLifetime: TimeInterval = 300
+    /// How long a failed download is remembered.
+    public static let failureLifetime: TimeInterval = 60
     /// CRLs kept between runs until their nextUpdate; nil keeps nothing on disk.
     private let cacheDirectory: String?
 
@@ -43,7 +53,18 @@ public final class RevocationFetcher: Sendable {
     /// `issuerKey` (issuer name and key identifier) keeps CRLs of different CAs apart on disk
     /// even when they were published at the same address.
     private func fetch(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {
-        cache.value(for: url) { download(url, issuerKey: issuerKey) }
+        cache.value(for: url) {
+            let now = Date()
+            let result = download(url, issuerKey: issuerKey)
+            switch result {
+            case .success(let crl):
+                // A CRL already past its nextUpdate is asked for again soon, not kept.
+                let until = min(crl.nextUpdate ?? now.addingTimeInterval(Self.memoryLifetime), now.addingTimeInterval(Self.memoryLifetime))
+                return (result, until > now ? until : now.addingTimeInterval(Self.failureLifetime / 4))
+            case .failure:
+                return (result, now.addingTimeInterval(Self.failureLifetime))
+            }
+        }
     }
 
     private func download(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {

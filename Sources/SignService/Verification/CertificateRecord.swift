@@ -100,20 +100,16 @@ final class CertificateRecord: @unchecked Sendable {
     }
 }
 
-/// Certificates seen so far, by the SHA-256 of their DER.
+/// Certificates seen recently, by the SHA-256 of their DER (at most ``capacity``: a
+/// service verifies strangers' signatures for months).
 final class CertificateCache: Sendable {
-    private let records = Mutex<[Data: CertificateRecord]>([:])
+    static let capacity = 32_768
+    private let records = ExpiringCache<Data, CertificateRecord>(capacity: CertificateCache.capacity)
 
     func record(der: ArraySlice<UInt8>) throws -> CertificateRecord {
         let bytes = Array(der)
         let key = Data(try ContentDigest.digest(bytes, algorithm: .sha256))
-        if let known = records.withLock({ $0[key] }) { return known }
-        let record = try CertificateRecord(Certificate(derEncoded: bytes), der: bytes)
-        return records.withLock { records in
-            if let raced = records[key] { return raced }
-            records[key] = record
-            return record
-        }
+        return try records.value(for: key) { try CertificateRecord(Certificate(derEncoded: bytes), der: bytes) }
     }
 
     func record(_ certificate: Certificate) throws -> CertificateRecord {

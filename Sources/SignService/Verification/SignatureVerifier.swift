@@ -11,24 +11,23 @@ public struct VerificationPolicy: Sendable {
     public var intermediates: [Certificate]
     /// CRLs consulted for revocation.
     public var crls: [CertificateRevocationList]
-    /// When the certificates must be valid; "now" unless a test says otherwise.
-    public var validationTime: Date
     /// Downloads CRLs a signature does not carry from its certificates' distribution
     /// points; nil decides offline, with what was given and what the signature carries.
     public var revocationFetcher: RevocationFetcher?
 
     public init(trustAnchors: [Certificate], intermediates: [Certificate] = [],
-                crls: [CertificateRevocationList] = [], validationTime: Date = Date()) {
+                crls: [CertificateRevocationList] = []) {
         self.trustAnchors = trustAnchors
         self.intermediates = intermediates
         self.crls = crls
-        self.validationTime = validationTime
     }
 }
 
 /// Validates CAdES / CMS signatures and produces an ETSI TS 119 102-1 style report.
 ///
-/// Safe to use from many threads at once. Path validation results are cached per signer
+/// The time the certificates must be valid at is given per call (default: now), so one
+/// verifier serves a service for months. Safe to use from many threads at once. Path
+/// validation results are cached per signer
 /// certificate and embedded chain: a batch of signatures by one official validates the
 /// path once.
 public final class SignatureVerifier: Sendable {
@@ -36,9 +35,17 @@ public final class SignatureVerifier: Sendable {
     private let paths: CertificatePathValidator
     private let certificates = CertificateCache()
     private let intermediates: [CertificateRecord]
-    private let pathCache = Mutex<[Data: CertificatePathValidator.Outcome]>([:])
-    private let crlParseCache = Mutex<[Data: CertificateRevocationList]>([:])
-    private let ocspCache = OncePerKey<Data, Result<OCSPClient.Status, SignServiceError>>()
+    /// Path results by signer, candidates and CRLs; each valid for the span of time in which
+    /// no certificate or CRL of the path changes state (``PathResult``).
+    private let pathCache = ExpiringCache<Data, PathResult>(capacity: SignatureVerifier.pathCapacity)
+    private let crlParseCache = ExpiringCache<Data, CertificateRevocationList>(capacity: 1024)
+    /// OCSP answers by certificate, each until its nextUpdate (at most five minutes).
+    private let ocspCache = ExpiringCache<Data, Result<OCSPClient.Status, SignServiceError>>(capacity: 4096)
+
+    /// Path results kept at once.
+    static let pathCapacity = 4096
+    /// The longest a path result or an OCSP answer is reused, however long its data says it is good.
+    static let reuseLimit: TimeInterval = 300
     /// False sends every signature through OpenSSL's CMS parser (tests compare the paths).
     let readsDERDirectly: Bool
 
@@ -64,11 +71,11 @@ public final class SignatureVerifier: Sendable {
 
     /// Validates the signature file at `path`. Input problems (missing, unreadable or
     /// malformed files) are thrown so the caller can report them as such.
-    public func verify(signatureAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
+    public func verify(signatureAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "a CMS signature")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         var enveloping = false
-        var report = try verify(bytes, name: path) { detached in
+        var report = try verify(bytes, name: path, at: time) { detached in
             enveloping = !detached
             guard let content = try resolveContent(detached: detached, signature: path, explicit: contentPath) else { return nil }
             return (content, { try ContentDigest.digests(ofFileAt: content, algorithms: $0) })
@@ -100,7 +107,7 @@ public final class SignatureVerifier: Sendable {
     /// suffix): the imprint must be that file's digest, the token's signature must verify,
     /// and the TSA's certificate must chain to a trust anchor, with the timeStamping
     /// purpose, unrevoked.
-    public func verify(timestampAt path: String, contentAt contentPath: String? = nil) throws -> ValidationReport {
+    public func verify(timestampAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "an RFC 3161 timestamp")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         let token = try TimestampToken(der: bytes, source: path)
@@ -141,10 +148,10 @@ public final class SignatureVerifier: Sendable {
         let candidates = CandidateCertificates(intermediates + token.certificates.compactMap { try? certificates.record($0) })
         var crls: [CertificateRevocationList] = []
         if policy.revocationFetcher != nil, let tsaRecord = try? certificates.record(tsa) {
-            let fetchable = pathOutcome(for: tsaRecord, candidates: candidates, crls: [], at: policy.validationTime).fetchableCertificates
+            let fetchable = pathOutcome(for: tsaRecord, candidates: candidates, crls: [], at: time).fetchableCertificates
             crls = fetchCRLs(for: fetchable, warnings: &result.warnings)
         }
-        guard let tsaPath = timestampAuthorityPath(tsa, candidates: candidates, crls: crls, embeddedAnswers: [:]) else {
+        guard let tsaPath = timestampAuthorityPath(tsa, candidates: candidates, crls: crls, embeddedAnswers: [:], at: time) else {
             fail(.indeterminate, .certificateChainGeneralFailure, Finding(.tsaCertificateUnreadable))
             return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
         }
@@ -166,8 +173,9 @@ public final class SignatureVerifier: Sendable {
 
     /// Validates a detached signature held in memory over content held in memory (the
     /// signatures inside an ASiC container).
-    public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String) throws -> ValidationReport {
-        try verify(bytes, name: name) { detached in
+    public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
+                       at time: Date = Date()) throws -> ValidationReport {
+        try verify(bytes, name: name, at: time) { detached in
             guard detached else {
                 throw SignServiceError.malformed("\(name): expected a detached signature, found an enveloping one")
             }
@@ -177,7 +185,7 @@ public final class SignatureVerifier: Sendable {
 
     /// `detachedContent` is asked whether the signature is detached and answers with the
     /// content's name and a way to digest it, or nil for an enveloping signature.
-    private func verify(_ bytes: [UInt8], name path: String,
+    private func verify(_ bytes: [UInt8], name path: String, at time: Date,
                         detachedContent: (Bool) throws -> (name: String, digests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]])?) throws -> ValidationReport {
         // DER SignedData with ECDSA or RSA PKCS#1 v1.5 signers (what signtool and most
         // tools write) is read directly; anything else goes through OpenSSL's CMS parser.
@@ -191,7 +199,7 @@ public final class SignatureVerifier: Sendable {
             return try report(file: path, content: content, signers: parsed.signerInfos,
                               embedded: parsed.certificates.map { try certificates.record(der: parsed.bytes[$0]) },
                               embeddedCRLs: crls, embeddedOCSP: parsed.ocspResponses.map { Array(parsed.bytes[$0]) },
-                              eContentType: parsed.eContentType) { algorithms in
+                              eContentType: parsed.eContentType, at: time) { algorithms in
                 try parsed.bytes.withUnsafeBytes { raw in
                     try ContentDigest.digests(of: UnsafeRawBufferPointer(rebasing: raw[parsed.eContent!]), algorithms: algorithms)
                 }
@@ -209,7 +217,7 @@ public final class SignatureVerifier: Sendable {
         return try report(file: path, content: content, signers: cms.signerInfos.map(SignerInfoView.init),
                           embedded: cms.certificates.map(certificates.record), embeddedCRLs: cms.crls.compactMap { embeddedCRL($0.derBytes) },
                           embeddedOCSP: parsed.map { parsed in parsed.ocspResponses.map { Array(parsed.bytes[$0]) } } ?? [],
-                          eContentType: SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? []) { algorithms in
+                          eContentType: SignerInfoView.contents(ofOID: CMS_get0_eContentType(cms.pointer)) ?? [], at: time) { algorithms in
             try cms.withEncapsulatedContent { try ContentDigest.digests(of: $0, algorithms: algorithms) } ?? [:]
         }
     }
@@ -218,6 +226,7 @@ public final class SignatureVerifier: Sendable {
     private func report(file: String, content: (name: String, digests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]])?,
                         signers: [some SignerEvidence], embedded: [CertificateRecord],
                         embeddedCRLs: [CertificateRevocationList], embeddedOCSP: [[UInt8]], eContentType: [UInt8],
+                        at time: Date,
                         encapsulatedDigests: (Set<DigestAlgorithm>) throws -> [DigestAlgorithm: [UInt8]]) throws -> ValidationReport {
         guard !signers.isEmpty else {
             return .failure(file: file, content: content?.name, .formatFailure, error: Finding(.noSigner))
@@ -228,7 +237,7 @@ public final class SignatureVerifier: Sendable {
         let digests = try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
             validate($0, digests: digests, candidates: candidates, embeddedCRLs: embeddedCRLs,
-                     embeddedOCSP: embeddedOCSP, eContentType: eContentType)
+                     embeddedOCSP: embeddedOCSP, eContentType: eContentType, at: time)
         }
         var report = ValidationReport(file: file, content: content?.name, signatures: signatures)
         if content == nil { report.embeddedContentSHA256 = digests[.sha256] }
@@ -253,15 +262,18 @@ public final class SignatureVerifier: Sendable {
     /// A CRL from a signature's crls field, parsed once per distinct encoding.
     private func embeddedCRL(_ der: [UInt8]) -> CertificateRevocationList? {
         guard let key = try? Data(ContentDigest.digest(der, algorithm: .sha256)) else { return nil }
-        if let cached = crlParseCache.withLock({ $0[key] }) { return cached }
-        guard let crl = try? CertificateRevocationList.loadAll(der, source: "embedded CRL").first else { return nil }
-        crlParseCache.withLock { $0[key] = crl }
+        guard let crl = try? crlParseCache.value(for: key, compute: {
+            guard let crl = try CertificateRevocationList.loadAll(der, source: "embedded CRL").first else {
+                throw SignServiceError.malformed("embedded CRL: none")
+            }
+            return crl
+        }) else { return nil }
         return crl
     }
 
     private func validate(_ info: some SignerEvidence, digests: [DigestAlgorithm: [UInt8]],
                           candidates: CandidateCertificates, embeddedCRLs: [CertificateRevocationList],
-                          embeddedOCSP: [[UInt8]], eContentType: [UInt8]) -> SignatureValidation {
+                          embeddedOCSP: [[UInt8]], eContentType: [UInt8], at time: Date) -> SignatureValidation {
         var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil,
                                          signingTime: info.signingTime, digestAlgorithm: info.digestAlgorithmName,
                                          signatureAlgorithm: info.signatureAlgorithmName, errors: [], warnings: [])
@@ -375,7 +387,7 @@ public final class SignatureVerifier: Sendable {
         let tsaCertificates = timestamps.compactMap(\.tsaCertificate).filter { !$0.isSelfIssued }
 
         // The path as the file alone builds it: whose revocation data counts, and may be fetched.
-        let offlinePath = pathOutcome(for: record, candidates: candidates, crls: embeddedCRLs, at: policy.validationTime)
+        let offlinePath = pathOutcome(for: record, candidates: candidates, crls: embeddedCRLs, at: time)
         var crls = embeddedCRLs
         if policy.revocationFetcher != nil {
             // Only certificates of paths that reach a trust anchor (the signer's, the TSAs')
@@ -384,7 +396,7 @@ public final class SignatureVerifier: Sendable {
             for token in timestamps {
                 guard let tsa = token.tsaCertificate, let tsaRecord = try? certificates.record(tsa) else { continue }
                 let tokenCandidates = candidates.adding(token.certificates.compactMap { try? certificates.record($0) })
-                fetchable += pathOutcome(for: tsaRecord, candidates: tokenCandidates, crls: embeddedCRLs, at: policy.validationTime)
+                fetchable += pathOutcome(for: tsaRecord, candidates: tokenCandidates, crls: embeddedCRLs, at: time)
                     .fetchableCertificates
             }
             var seen = Set<Certificate>()
@@ -413,7 +425,7 @@ public final class SignatureVerifier: Sendable {
         for token in timestamps {
             let tokenCandidates = candidates.adding(token.certificates.compactMap { try? certificates.record($0) })
             if let tsa = token.tsaCertificate,
-               let revoked = timestampAuthorityPath(tsa, candidates: tokenCandidates, crls: crls, embeddedAnswers: embeddedAnswers)?.revocations.first {
+               let revoked = timestampAuthorityPath(tsa, candidates: tokenCandidates, crls: crls, embeddedAnswers: embeddedAnswers, at: time)?.revocations.first {
                 var params: [String: Finding.Parameter] = ["tsa": .name(token.tsa)]
                 if let date = revoked.date { params["revokedAt"] = .time(date) }
                 result.warnings.append(Finding(.tsaRevokedNotUsed, params))
@@ -432,7 +444,7 @@ public final class SignatureVerifier: Sendable {
 
         // Revocation data the signature carries counts only if it was current at the time it
         // must speak for (the timestamp, else now): an old "good" could hide a revocation.
-        let reference = proof?.time ?? policy.validationTime
+        let reference = proof?.time ?? time
         func current(thisUpdate: Date?, nextUpdate: Date?) -> Bool {
             // Issued long before that time, it cannot speak for it: a revocation in between
             // would not show (an old CRL, still unexpired, hid a stolen key's revocation).
@@ -459,7 +471,7 @@ public final class SignatureVerifier: Sendable {
             result.level = .baselineLT
         }
 
-        let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
+        let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: time)
         result.warnings.append(contentsOf: outcome.warnings)
         var revocations = outcome.revocations
         let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)
@@ -557,10 +569,10 @@ public final class SignatureVerifier: Sendable {
     /// A TSA certificate's path: its outcome, with revocations found by CRL, by an OCSP
     /// answer the signature carries or (online) by the TSA certificate's responder.
     private func timestampAuthorityPath(_ tsa: Certificate, candidates: CandidateCertificates, crls: [CertificateRevocationList],
-                                        embeddedAnswers: [Certificate: OCSPClient.Answer])
+                                        embeddedAnswers: [Certificate: OCSPClient.Answer], at time: Date)
         -> (outcome: CertificatePathValidator.Outcome, revocations: [(depth: Int, subject: String, date: Date?)], warnings: [Finding])? {
         guard let record = try? certificates.record(tsa) else { return nil }
-        let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: policy.validationTime)
+        let outcome = pathOutcome(for: record, candidates: candidates, crls: crls, at: time)
         let resolved = resolveUncheckedRevocation(outcome, candidates: candidates, embeddedAnswers: embeddedAnswers)
         return (outcome, outcome.revocations + resolved.revocations, resolved.warnings)
     }
@@ -584,27 +596,72 @@ public final class SignatureVerifier: Sendable {
         guard let fetcher = policy.revocationFetcher, let url = certificate.ocspResponders.first,
               let issuer = issuer(of: certificate, candidates: candidates) else { return nil }
         return ocspCache.value(for: Data(certificate.derBytes)) {
+            let now = Date()
             do {
-                return .success(try OCSPClient.status(of: certificate, issuer: issuer, url: url, anchors: policy.trustAnchors,
-                                                      options: fetcher.options))
+                let answer = try OCSPClient.answer(of: certificate, issuer: issuer, url: url, anchors: policy.trustAnchors,
+                                                   options: fetcher.options)
+                let until = min(answer.nextUpdate ?? now, now.addingTimeInterval(Self.reuseLimit))
+                return (.success(answer.status), until)
             } catch let error as SignServiceError {
-                return .failure(error)
+                return (.failure(error), now.addingTimeInterval(RevocationFetcher.failureLifetime))
             } catch {
-                return .failure(SignServiceError(code: .networkFailure, reason: "\(error)"))
+                return (.failure(SignServiceError(code: .networkFailure, reason: "\(error)")), now.addingTimeInterval(RevocationFetcher.failureLifetime))
             }
         }
     }
 
-    /// Path validation, once per signer certificate and set of candidate intermediates.
+    /// Path validation, once per signer certificate, set of candidate intermediates and
+    /// CRLs, reused at another time only within the span where nothing it rests on changes.
     private func pathOutcome(for record: CertificateRecord, candidates: CandidateCertificates,
                              crls: [CertificateRevocationList], at time: Date) -> CertificatePathValidator.Outcome {
         var key = Data(record.fingerprint)
         key.append(candidates.key)
         for crl in crls { withUnsafeBytes(of: ObjectIdentifier(crl)) { key.append(contentsOf: $0) } }
-        withUnsafeBytes(of: time.timeIntervalSince1970) { key.append(contentsOf: $0) }
-        if let cached = pathCache.withLock({ $0[key] }) { return cached }
-        let outcome = paths.validate(record.certificate, untrusted: candidates.certificates, at: time, extraCRLs: crls)
-        pathCache.withLock { $0[key] = outcome }
-        return outcome
+        // The slot's lock makes concurrent callers wait for one validation; a result made for
+        // another time span is replaced, so `compute` always runs at `time`.
+        var fresh: CertificatePathValidator.Outcome?
+        let cached = pathCache.value(for: key, now: time) {
+            let outcome = paths.validate(record.certificate, untrusted: candidates.certificates, at: time, extraCRLs: crls)
+            fresh = outcome
+            let result = PathResult(outcome: outcome, record: record, candidates: candidates, crls: crls + policy.crls,
+                                    anchors: policy.trustAnchors, computedAt: time)
+            return (result, result.validUntil)
+        }
+        if let fresh { return fresh }
+        if cached.validFrom <= time && time < cached.validUntil { return cached.outcome }
+        // Asked about an earlier time than the result covers (a timestamp's time): validate anew.
+        return paths.validate(record.certificate, untrusted: candidates.certificates, at: time, extraCRLs: crls)
+    }
+}
+
+/// A path result and the span of time it holds for: between the latest and the next
+/// instant at which a certificate that could be in the path, or a CRL, starts or stops
+/// being valid (capped at ``SignatureVerifier/reuseLimit`` after it was computed).
+struct PathResult: Sendable {
+    let outcome: CertificatePathValidator.Outcome
+    let validFrom: Date
+    let validUntil: Date
+
+    init(outcome: CertificatePathValidator.Outcome, record: CertificateRecord, candidates: CandidateCertificates,
+         crls: [CertificateRevocationList], anchors: [Certificate], computedAt time: Date) {
+        self.outcome = outcome
+        var from = Date.distantPast
+        var until = time.addingTimeInterval(SignatureVerifier.reuseLimit)
+        func consider(_ instant: Date?) {
+            guard let instant else { return }
+            if instant <= time { from = max(from, instant) } else { until = min(until, instant) }
+        }
+        let certificates = outcome.chain.isEmpty ? [record.certificate] + candidates.certificates + anchors : outcome.chain
+        for certificate in certificates {
+            consider(certificate.notBefore)
+            // notAfter is the last valid second: the state changes just after it.
+            consider(certificate.notAfter.map { $0.addingTimeInterval(1) })
+        }
+        for crl in crls {
+            consider(crl.thisUpdate)
+            consider(crl.nextUpdate.map { $0.addingTimeInterval(1) })
+        }
+        validFrom = from
+        validUntil = until
     }
 }

@@ -145,6 +145,13 @@ final class TestPKI {
         try Shell.openssl(["ca", "-config", "ca.cnf", "-gencrl", "-out", "issuing.crl"], in: directory.url)
     }
 
+    /// A CRL whose nextUpdate is `seconds` after now (for tests of how long it is used).
+    func generateCRL(validForSeconds seconds: Int) throws {
+        let result = try Shell.openssl(["ca", "-config", "ca.cnf", "-gencrl", "-crlsec", "\(seconds)",
+                                        "-out", "issuing.crl"], in: directory.url)
+        guard result.status == 0 else { throw TestFailure("openssl ca -gencrl: \(result.stderr)") }
+    }
+
     /// A file holding the issuing CA, as signers embed it.
     var chainFile: String { issuing }
 }

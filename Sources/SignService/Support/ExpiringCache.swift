@@ -1,0 +1,74 @@
+import Foundation
+import Synchronization
+
+/// Values computed at most once per key at a time, kept until they expire, and never
+/// more than `capacity` of them: what a verifier that runs for months inside `signtool
+/// serve` needs for CRLs, OCSP answers, parsed certificates and path results.
+///
+/// The first caller for a key computes while the others asking for it wait for its answer
+/// (a batch verified on every core asks each CRL address once). A value is used until the
+/// expiry its computation gave (a CRL's nextUpdate, an OCSP answer's freshness), then
+/// computed again. Size is bounded by two generations: new keys go into the current one;
+/// when it holds half the capacity it becomes the previous one, and the old previous one is
+/// dropped. A key found in the previous generation moves back, so what is in use stays.
+final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private final class Slot: @unchecked Sendable {
+        // `value` and `expires` are written under `lock` only.
+        let lock = NSLock()
+        var value: Value?
+        var expires = Date.distantPast
+    }
+
+    private struct Generations {
+        var current: [Key: Slot] = [:]
+        var previous: [Key: Slot] = [:]
+    }
+
+    private let generations = Mutex(Generations())
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(2, capacity)
+    }
+
+    /// The value for `key` if it has not expired at `now`, else the one `compute` gives with
+    /// the time until which it may be used.
+    func value(for key: Key, now: Date = Date(), compute: () -> (value: Value, expires: Date)) -> Value {
+        let slot = self.slot(for: key)
+        slot.lock.lock()
+        defer { slot.lock.unlock() }
+        if let value = slot.value, now < slot.expires { return value }
+        let computed = compute()
+        slot.value = computed.value
+        slot.expires = computed.expires
+        return computed.value
+    }
+
+    /// A value that never expires (parsed immutable input), computed once per key.
+    func value(for key: Key, compute: () throws -> Value) rethrows -> Value {
+        let slot = self.slot(for: key)
+        slot.lock.lock()
+        defer { slot.lock.unlock() }
+        if let value = slot.value { return value }
+        let value = try compute()
+        slot.value = value
+        slot.expires = .distantFuture
+        return value
+    }
+
+    /// Keys held now (at most `capacity`).
+    var count: Int { generations.withLock { $0.current.count + $0.previous.count } }
+
+    private func slot(for key: Key) -> Slot {
+        generations.withLock { generations in
+            if let slot = generations.current[key] { return slot }
+            let slot = generations.previous.removeValue(forKey: key) ?? Slot()
+            if generations.current.count >= capacity / 2 {
+                generations.previous = generations.current
+                generations.current = [:]
+            }
+            generations.current[key] = slot
+            return slot
+        }
+    }
+}
