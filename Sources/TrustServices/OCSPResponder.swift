@@ -125,11 +125,10 @@ public final class OCSPResponder: @unchecked Sendable {
     private static func encode(status: Int32, basic: OpaquePointer?) throws -> [UInt8] {
         guard let response = OCSP_response_create(status, basic) else { throw SignServiceError.openSSL("cannot build the response") }
         defer { OCSP_RESPONSE_free(response) }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_OCSP_RESPONSE(response, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the response") }
-        defer { shim_OPENSSL_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        guard let der = DEREncoding.bytes({ i2d_OCSP_RESPONSE(response, &$0) }) else {
+            throw SignServiceError.openSSL("cannot encode the response")
+        }
+        return der
     }
 
 }

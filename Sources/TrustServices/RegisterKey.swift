@@ -9,12 +9,10 @@ public struct RegisterKey: Sendable {
     private let bytes: [UInt8]
 
     public init(deriving key: PrivateKey) throws {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_PrivateKey(key.pointer, &out)
-        guard length > 0, let out else { throw SignServiceError.openSSL("cannot derive the register key") }
-        let secret = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        OPENSSL_cleanse(out, Int(length))
-        shim_OPENSSL_free(out)
+        guard var secret = DEREncoding.bytes(secret: true, { i2d_PrivateKey(key.pointer, &$0) }) else {
+            throw SignServiceError.openSSL("cannot derive the register key")
+        }
+        defer { secret.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) } }
         bytes = Self.hmac(key: secret, Array("signtool CA register key v1".utf8))
     }
 

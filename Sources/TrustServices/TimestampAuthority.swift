@@ -105,11 +105,10 @@ public final class TimestampAuthority: @unchecked Sendable {
             guard let response else { throw SignServiceError.openSSL("the TSA could not build a response") }
             defer { TS_RESP_free(response) }
             OpenSSLErrorQueue.clear()
-            var out: UnsafeMutablePointer<UInt8>?
-            let length = i2d_TS_RESP(response, &out)
-            guard length > 0, let out else { throw SignServiceError.openSSL("cannot encode the TS response") }
-            defer { shim_OPENSSL_free(out) }
-            return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+            guard let der = DEREncoding.bytes({ i2d_TS_RESP(response, &$0) }) else {
+                throw SignServiceError.openSSL("cannot encode the TS response")
+            }
+            return der
         }
     }
 

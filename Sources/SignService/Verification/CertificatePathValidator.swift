@@ -99,7 +99,7 @@ final class CertificatePathValidator: @unchecked Sendable {
 
         var chain: [Certificate] = []
         if let stack = X509_STORE_CTX_get1_chain(ctx) {
-            chain = (0..<shim_sk_X509_num(stack)).compactMap { shim_sk_X509_value(stack, $0).map(Certificate.init(borrowing:)) }
+            chain = OpenSSLStack.certificates(stack)
             shim_sk_X509_pop_free(stack)
         }
         outcome.chain = chain

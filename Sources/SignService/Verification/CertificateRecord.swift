@@ -92,11 +92,7 @@ final class CertificateRecord: @unchecked Sendable {
     }
 
     private static func encode(_ body: (inout UnsafeMutablePointer<UInt8>?) -> Int32) -> [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = body(&out)
-        guard length > 0, let out else { return [] }
-        defer { shim_OPENSSL_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        DEREncoding.bytes(body) ?? []
     }
 }
 
