@@ -158,14 +158,7 @@ struct SignerInfoView: SignerEvidence {
         return Array(UnsafeBufferPointer(start: data, count: OBJ_length(oid)))
     }
 
-    private static func name(of oid: OpaquePointer?) -> String {
-        guard let oid else { return "unknown" }
-        let nid = OBJ_obj2nid(oid)
-        if nid != NID_undef, let name = OBJ_nid2ln(nid) { return String(cString: name) }
-        var buffer = [CChar](repeating: 0, count: 128)
-        _ = OBJ_obj2txt(&buffer, Int32(buffer.count), oid, 1)
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
+    private static func name(of oid: OpaquePointer?) -> String { ObjectName.long(oid) }
 
     private static func bytes(_ string: UnsafePointer<ASN1_STRING>) -> [UInt8]? {
         let length = Int(ASN1_STRING_length(string))

@@ -143,11 +143,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         guard let usage = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return [] }
         let stack = OpaquePointer(usage)
         defer { shim_sk_ASN1_OBJECT_pop_free(stack) }
-        return OpenSSLStack.elements(stack).map { object in
-            let nid = OBJ_obj2nid(object)
-            if nid != NID_undef, let name = OBJ_nid2sn(nid) { return String(cString: name) }
-            return TimestampToken.oidText(object)
-        }
+        return OpenSSLStack.elements(stack).map(ObjectName.short)
     }
 
     public var description: String { subject }
@@ -173,7 +169,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         guard let usage = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return false }
         let stack = OpaquePointer(usage)
         defer { shim_sk_ASN1_OBJECT_pop_free(stack) }
-        return OpenSSLStack.elements(stack).contains { TimestampToken.oidText($0) == oid }
+        return OpenSSLStack.elements(stack).contains { ObjectName.dotted($0) == oid }
     }
 
     /// The issuer's name (DER) followed by the authority key identifier, if any.

@@ -34,7 +34,7 @@ public final class PrivateKey: @unchecked Sendable {
             }
             return "ECDSA"
         }
-        return String(cString: OBJ_nid2sn(EVP_PKEY_get_base_id(pointer)))
+        return ObjectName.short(nid: EVP_PKEY_get_base_id(pointer)) ?? "unknown"
     }
 
     var isRSA: Bool { EVP_PKEY_get_base_id(pointer) == EVP_PKEY_RSA }

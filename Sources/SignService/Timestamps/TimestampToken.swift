@@ -60,7 +60,7 @@ public struct TimestampToken: Sendable {
         imprintAlgorithm = object.flatMap { DigestAlgorithm(nid: OBJ_obj2nid($0)) }
         let digest = TS_MSG_IMPRINT_get_msg(imprintObject)
         imprint = digest.map { Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0)))) } ?? []
-        policy = TS_TST_INFO_get_policy_id(info).map { Self.oidText($0) } ?? ""
+        policy = TS_TST_INFO_get_policy_id(info).map(ObjectName.dotted) ?? ""
         // A new stack of borrowed certificates: the stack is freed, its certificates are not.
         let signers = PKCS7_get0_signers(pkcs7, nil, 0)
         defer { if let signers { shim_sk_X509_free(signers) } }
@@ -91,12 +91,6 @@ public struct TimestampToken: Sendable {
             throw SignServiceError(code: .serviceRefused,
                                    reason: "\(source): the TSA answered \(names[status] ?? "status \(status)")\(text.isEmpty ? "" : ": \(text)")")
         }
-    }
-
-    static func oidText(_ object: OpaquePointer) -> String {
-        var buffer = [CChar](repeating: 0, count: 128)
-        let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
-        return length > 0 ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : ""
     }
 }
 

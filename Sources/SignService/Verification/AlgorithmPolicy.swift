@@ -89,8 +89,5 @@ enum AlgorithmPolicy {
 
     private static func name(_ nid: Int32) -> String { shortName(nid) ?? "an unknown algorithm" }
 
-    private static func shortName(_ nid: Int32) -> String? {
-        guard nid != NID_undef, let text = OBJ_nid2sn(nid) else { return nil }
-        return String(cString: text)
-    }
+    private static func shortName(_ nid: Int32) -> String? { ObjectName.short(nid: nid) }
 }

@@ -221,10 +221,10 @@ public enum CertificateValidation {
             if !isAnchor && certificate.version != 3 { add(.certificateVersionNot3, certificate, ["version": .number(certificate.version)]) }
             for ext in certificate.extensionSummaries {
                 if !ext.decodes {
-                    add(.extensionMalformed, certificate, ["extension": .text(String(cString: OBJ_nid2sn(ext.nid)))])
+                    add(.extensionMalformed, certificate, ["extension": .text(ObjectName.short(nid: ext.nid) ?? "\(ext.nid)")])
                 }
                 if (ext.nid == NID_policy_constraints || ext.nid == NID_inhibit_any_policy || ext.nid == NID_name_constraints) && !ext.critical {
-                    add(.extensionNotCritical, certificate, ["extension": .text(String(cString: OBJ_nid2sn(ext.nid)))])
+                    add(.extensionNotCritical, certificate, ["extension": .text(ObjectName.short(nid: ext.nid) ?? "\(ext.nid)")])
                 }
             }
             if certificate.assertsCA && X509_get_extension_flags(certificate.pointer) & UInt32(EXFLAG_KUSAGE) != 0
