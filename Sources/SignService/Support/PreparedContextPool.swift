@@ -1,4 +1,4 @@
-package import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// Prepared OpenSSL contexts (`EVP_PKEY_CTX`, `TS_RESP_CTX`) for one key and one
