@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SignService
-import Synchronization
 
 struct Sign: TakesFileList {
     static let configuration = CommandConfiguration(
@@ -174,58 +173,21 @@ struct Sign: TakesFileList {
                                    chain: Array(certificates.dropFirst()) + extra)
     }
 
-    private func outputPath(for file: String) -> String {
-        if let out { return out }
-        let name = (file.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? file) + ".p7s"
-        if let outDir { return outDir.hasSuffix("/") ? outDir + name : outDir + "/" + name }
-        return file + ".p7s"
-    }
-
     private func signAll(identity: SigningIdentity, options: SignatureOptions) throws {
-        let outputs = files.map(outputPath(for:))
-        if Set(outputs).count != outputs.count {
-            throw ValidationError("two documents have the same name; their signatures would collide in --out-dir")
+        let outputs: [String]
+        do { outputs = try SignatureOutputNaming(out: out, directory: outDir).outputPaths(for: files) } catch {
+            throw ValidationError(error.description)
         }
         let signer = try CAdESSigner(identity: identity, options: options)
         let progress = ProgressBar(total: files.count)
-        let failures = Mutex<[(index: Int, error: SignServiceError)]>([])
-        let replace = force
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            do {
-                let signature = try signer.sign(fileAt: files[index])
-                try FileIO.writeAtomically(signature, to: outputs[index], replace: replace, syncDirectory: false)
-            } catch let error as SignServiceError where error.code == .outputExists {
-                let hint = SignServiceError(code: .outputExists,
-                                            reason: "\(outputs[index]) already exists and was left unchanged; use --force to replace it or --add-to to co-sign")
-                failures.withLock { $0.append((index, hint)) }
-            } catch let error as SignServiceError {
-                failures.withLock { $0.append((index, error)) }
-            } catch {
-                failures.withLock { $0.append((index, SignServiceError(code: .cryptoFailure, reason: "\(error)"))) }
-            }
-            progress.advance()
-        }
+        let result = signer.signBatch(files, outputs: outputs, replace: force, progress: { progress.advance() })
         progress.finish()
-        var failed = failures.withLock { $0 }.sorted { $0.index < $1.index }
-        var failedIndices = Set(failed.map(\.index))
-        // The signatures' names reach the disk before any is reported as written.
-        for directory in Set(outputs.indices.filter { !failedIndices.contains($0) }.map { FileIO.splitPath(outputs[$0]).directory }) {
-            do { try FileIO.syncDirectory(of: directory + "/.") } catch let error as SignServiceError {
-                for index in outputs.indices where !failedIndices.contains(index) && FileIO.splitPath(outputs[index]).directory == directory {
-                    failed.append((index, error))
-                    failedIndices.insert(index)
-                }
-            }
-        }
-        failed.sort { $0.index < $1.index }
         if !quiet {
-            var listing = ""
-            for (index, output) in outputs.enumerated() where !failedIndices.contains(index) { listing += output + "\n" }
-            FileHandle.standardOutput.write(Data(listing.utf8))
+            FileHandle.standardOutput.write(Data(result.written.map { $0 + "\n" }.joined().utf8))
         }
-        guard let first = failed.first else { return }
-        for failure in failed { printError(failure.error.reason) }
-        if files.count > 1 { printError("\(failed.count) of \(files.count) documents were not signed") }
+        guard let first = result.failures.first else { return }
+        for failure in result.failures { printError(failure.error.reason) }
+        if files.count > 1 { printError("\(result.failures.count) of \(files.count) documents were not signed") }
         throw ExitCode(ExitStatus.code(for: first.error))
     }
 

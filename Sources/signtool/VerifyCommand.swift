@@ -1,5 +1,4 @@
 import ArgumentParser
-import Findings
 import Foundation
 import SignService
 import Synchronization
@@ -125,32 +124,11 @@ struct Verify: TakesFileList {
         configuredLimits.maximumRatio = maxRatio
         let limits = configuredLimits
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            var report: ValidationReport
-            let status: Int32
-            var inputError: String?
-            do {
-                if ASiCContainer.looksLikeContainer(paths[index]) {
-                    report = try ASiCContainer.verify(at: paths[index], verifier: verifier, limits: limits)
-                } else if SignatureVerifier.isTimestampFile(paths[index]) {
-                    report = try verifier.verify(timestampAt: paths[index], contentAt: contentPath)
-                } else {
-                    report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
-                }
-                status = Self.status(of: report)
-            } catch {
-                let failure = error as? SignServiceError ?? SignServiceError(code: .cryptoFailure, reason: "\(error)")
-                let missing = failure.code == .fileNotFound
-                report = ValidationReport.inputFailure(file: paths[index], content: contentPath,
-                                                       subIndication: missing ? .signedDataNotFound : .formatFailure,
-                                                       indication: missing ? .indeterminate : .totalFailed,
-                                                       error: Finding(missing ? .inputFileNotFound : .inputUnreadable,
-                                                                      ["reason": .text(failure.reason)]))
-                if SignatureVerifier.isTimestampFile(paths[index]) { report.kind = .timestamp }
-                status = ExitStatus.code(for: failure)
-                inputError = failure.reason
-            }
+            let outcome = verifier.outcome(forInputAt: paths[index], contentAt: contentPath, limits: limits)
+            let status = outcome.inputError.map(ExitStatus.code(for:)) ?? Self.status(of: outcome.report)
+            let report = outcome.report
             let output = asJSON ? report.jsonLine() + "\n" : ReportText(language: language).render(report) + "\n"
-            results.withLock { $0[index] = (output, status, inputError) }
+            results.withLock { $0[index] = (output, status, outcome.inputError?.reason) }
         }
 
         let ordered = results.withLock { dict in paths.indices.map { dict[$0]! } }

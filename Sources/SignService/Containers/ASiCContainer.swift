@@ -15,9 +15,7 @@ public enum ASiCContainer {
     public static func looksLikeContainer(_ path: String) -> Bool {
         let lower = path.lowercased()
         if lower.hasSuffix(".asice") || lower.hasSuffix(".sce") { return true }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 4)) == Data([0x50, 0x4B, 0x03, 0x04])
+        return (try? FileIO.peek(path, count: 4).bytes) == [0x50, 0x4B, 0x03, 0x04]
     }
 
     /// Writes a new container at `output` with `files` signed by `signer`. The file's
