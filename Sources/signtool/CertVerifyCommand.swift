@@ -20,6 +20,9 @@ struct CertVerify: ParsableCommand {
             the path reaches a --trust root. --offline asks no server, and the
             result then says that revocation was not checked.
 
+            The report is in Arabic with --lang ar (or an Arabic locale), in English with
+            --lang en; --json carries each finding's code, params and English message.
+
             Exit status: 0 valid, 1 not valid, 64 usage, 65 malformed input, 66 missing file.
 
             Example:
@@ -38,6 +41,7 @@ struct CertVerify: ParsableCommand {
     @Option(help: "Longest chain accepted (intermediates between the certificate and the root).") var maxDepth: Int?
     @OptionGroup var lookup: RevocationLookupOptions
     @Flag(help: "One JSON object.") var json = false
+    @Option(help: "Report language: ar or en (default: from LC_ALL / LANG).") var lang: ReportLanguage?
     @Argument(help: "The certificate to validate (PEM or DER).") var certificate: String
 
     func validate() throws {
@@ -67,10 +71,15 @@ struct CertVerify: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            var lines = ["\(certificate): \(result.valid ? "valid" : "NOT VALID")"]
-            if !result.chain.isEmpty { lines.append("  chain: " + result.chain.joined(separator: " <- ")) }
-            lines += result.errors.map { "  error: \($0.message)" }
-            lines += result.warnings.map { "  note: \($0.message)" }
+            let language = lang ?? .fromEnvironment()
+            let arabic = language == .ar
+            let verdict = result.valid ? (arabic ? "صالحة" : "valid") : (arabic ? "غير صالحة" : "NOT VALID")
+            var lines = ["\(DisplayText.escapingInvisibles(certificate)): \(verdict)"]
+            if !result.chain.isEmpty {
+                lines.append((arabic ? "  السلسلة: " : "  chain: ") + result.chain.map(DisplayText.escapingInvisibles).joined(separator: arabic ? " ← " : " <- "))
+            }
+            lines += result.errors.map { (arabic ? "  خطأ: " : "  error: ") + $0.render(in: language.findingLanguage) }
+            lines += result.warnings.map { (arabic ? "  ملاحظة: " : "  note: ") + $0.render(in: language.findingLanguage) }
             print(lines.joined(separator: "\n"))
         }
         if !result.valid { throw ExitCode(1) }
