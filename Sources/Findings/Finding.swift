@@ -34,7 +34,7 @@ public struct Finding: Sendable, Codable, Equatable, CustomStringConvertible {
     /// The sentence in `language`, from the code and parameters.
     public func render(in language: Language) -> String {
         guard let entry = Catalogue.entry(for: code) else {
-            if language == .en, let storedMessage { return storedMessage }
+            if language == .en, let storedMessage { return FindingText.escapingInvisibles(storedMessage) }
             let values = params.keys.sorted().map { "\($0)=\(params[$0]!.rendered(in: language))" }
             let detail = values.isEmpty ? "" : ": " + values.joined(separator: language == .ar ? "، " : ", ")
             switch language {

@@ -411,6 +411,13 @@ public final class CertificateAuthority: Sendable {
         return try CertificateRevocationList.loadAll(Array(stored.der), source: "CRL \(stored.number)")[0]
     }
 
+    /// The newest CRL stored, if its nextUpdate has not passed (whatever came since): what a
+    /// service serves while a reissue is running or failing.
+    public func latestUsableCRL(_ which: CRLIssuer, at date: Date = Date()) throws -> [UInt8]? {
+        guard let latest = try register.latestCRL(issuer: which.rawValue), latest.nextUpdate > date else { return nil }
+        return Array(latest.der)
+    }
+
     /// The newest CRL if it is still current and no revocation came after it.
     public func currentCRL(_ which: CRLIssuer) throws -> (der: [UInt8], revision: Int64)? {
         guard let latest = try register.latestCRL(issuer: which.rawValue) else { return nil }

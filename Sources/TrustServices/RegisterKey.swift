@@ -21,8 +21,13 @@ public struct RegisterKey: Sendable {
     static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        _ = HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length)
-        return Array(digest.prefix(Int(length)))
+        // A failed HMAC must not yield a short (say empty) MAC that an empty stored blob matches.
+        guard HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length) != nil, length == 32 else {
+            var random = [UInt8](repeating: 0, count: 32)
+            _ = RAND_bytes(&random, 32)
+            return random
+        }
+        return digest
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -10,9 +10,12 @@ import SignService
 ///     Content-Type: application/json; charset=utf-8
 ///     {"code":"unauthorized","message":"the TSA needs Authorization: Bearer <token> of a registered client"}
 ///
-/// Library errors (``SignServiceError``) keep their code (`malformedInput`, `fileNotFound`
-/// ...); HTTP-level refusals get the status's name (`unauthorized`, `contentTooLarge`).
-/// An unexpected error becomes `internalError` whose detail goes to the log only.
+/// A library error (``SignServiceError``) about the caller's input (`malformedInput`,
+/// `contentMismatch`, `unsupportedAlgorithm`) is a 400 with its reason; any other library
+/// error is the service's own trouble (a key offline, a locked register): its code and a
+/// sentence naming only the request go to the caller, the reason (which may name files of
+/// the data directory) to the log. HTTP-level refusals get the status's name
+/// (`unauthorized`, `contentTooLarge`). Anything else becomes `internalError`.
 public struct APIError: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
@@ -34,24 +37,25 @@ public struct APIError: HTTPResponseError, Sendable {
         case let error as HTTPError:
             return APIError(status: error.status, code: code(for: error.status),
                             message: error.body ?? error.status.reasonPhrase, headers: error.headers)
-        case let error as SignServiceError:
-            return APIError(status: status(for: error.code), code: error.code.description, message: error.reason)
+        case let error as SignServiceError where callersFault(error.code):
+            return APIError(status: .badRequest, code: error.code.description, message: error.reason)
         default:
             return nil
         }
     }
 
-    /// A library error's HTTP status: the caller's fault (4xx) or the service's (5xx).
-    static func status(for code: SignServiceError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .malformedInput, .contentMismatch, .unsupportedAlgorithm: return .badRequest
-        case .fileNotFound: return .notFound
-        case .outputExists: return .conflict
-        case .serviceRefused, .certificateRevoked, .certificateNotUsable: return .forbidden
-        case .networkFailure: return .badGateway
-        case .ioFailure, .cannotCreateOutput: return .serviceUnavailable
-        default: return .internalServerError
-        }
+    /// Library errors that describe the request, so their reason is the caller's to read.
+    static func callersFault(_ code: SignServiceError.Code) -> Bool {
+        code == .malformedInput || code == .contentMismatch || code == .unsupportedAlgorithm
+    }
+
+    /// The answer for an error of the service itself: its code when it is a library error
+    /// (`ioFailure`, `fileNotFound` of a key ...), never its reason.
+    static func serviceFailure(_ error: any Error, request id: String) -> APIError {
+        let code = (error as? SignServiceError)?.code.description ?? "internalError"
+        let status: HTTPResponse.Status = error is SignServiceError ? .serviceUnavailable : .internalServerError
+        return APIError(status: status, code: code,
+                        message: "the server could not answer; its log says why (request \(id))")
     }
 
     /// `401 Unauthorized` → `unauthorized`, `413 Content Too Large` → `contentTooLarge`.

@@ -7,11 +7,17 @@ import Synchronization
 /// of their bearer token, read from the CA's register at most once a second, so a revoked
 /// client is refused within a second). The service's own token is the client "service",
 /// revocable and rotatable like any other. A row whose MAC does not verify under the
-/// register key (written without the CA passphrase) authenticates nobody.
+/// register key (written without the CA passphrase) authenticates nobody. A token this
+/// process has once seen revoked or replaced stays refused, even if an old copy of its row
+/// (with its old, valid MAC) is written back behind the CA's back.
 public final class ClientAuthentication: Sendable {
     private let register: any AuthorityRegister
     private let key: RegisterKey
     private let snapshot = Mutex<(loaded: ContinuousClock.Instant, tokens: [Data: String])?>(nil)
+    /// Token hashes seen revoked, or replaced by a rotation: never accepted again.
+    private let retired = Mutex<Set<Data>>([])
+    /// The token hash each client name had at the last refresh.
+    private let lastHashes = Mutex<[String: Data]>([:])
     /// Names of register rows refused for a bad MAC, reported once each.
     private let reportedForgeries = Mutex<Set<String>>([])
     private let onForgery: @Sendable (String) -> Void
@@ -54,7 +60,18 @@ public final class ClientAuthentication: Sendable {
         // A register that cannot be read keeps the last list rather than locking everyone out.
         let read = try? register.activeClientTokens(key: key)
         for name in read?.forged ?? [] where reportedForgeries.withLock({ $0.insert(name).inserted }) { onForgery(name) }
-        let fresh = read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]
+        if let read {
+            // Revoked rows (whatever their MAC) and hashes a name no longer has retire for good.
+            let revoked = (try? register.clients().filter { $0.revokedAt != nil }.map(\.tokenHash)) ?? []
+            let current = Dictionary(read.tokens.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            let replaced = lastHashes.withLock { last in
+                defer { last = current }
+                return last.compactMap { name, hash in current[name] == hash ? nil : hash }
+            }
+            retired.withLock { $0.formUnion(revoked + replaced) }
+        }
+        let retiredNow = retired.withLock { $0 }
+        let fresh = (read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]).filter { !retiredNow.contains($0.key) }
         snapshot.withLock { $0 = (now, fresh) }
         return fresh
     }

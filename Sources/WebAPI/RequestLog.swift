@@ -60,14 +60,15 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            var answer = APIError.answering(error)
-            if answer == nil || answer!.status == .internalServerError {
+            let answer: APIError
+            if let known = APIError.answering(error) {
+                answer = known
+            } else {
                 // The reason stays in the log: it may name files or internals of the service.
                 logger.error("\(request.method.rawValue) \(Self.printable(request.uri.path)) request=\(context.requestID) failed: \(error)")
-                answer = APIError(status: .internalServerError, code: "internalError",
-                                  message: "the server could not answer; its log says why (request \(context.requestID))")
+                answer = APIError.serviceFailure(error, request: context.requestID)
             }
-            response = try answer!.response(from: request, context: context)
+            response = try answer.response(from: request, context: context)
         }
         if request.method == .head { response = response.createHeadResponse() }
         let elapsed = ContinuousClock.now - started

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import Synchronization
 import SignService
 import TrustServices
 
@@ -18,8 +19,9 @@ public protocol TrustServiceBackend: Sendable {
     func caCertificate(_ issuer: CertificateAuthority.CRLIssuer) -> [UInt8]
     /// Whether /tsa asks for a bearer token.
     var timestampsNeedToken: Bool { get }
-    /// The registered client an `Authorization` header authenticates, or nil.
-    func client(forAuthorization header: String?) async -> String?
+    /// The registered client an `Authorization` header authenticates, or nil; throws when
+    /// the service cannot tell (then the caller gets 503, not 401).
+    func client(forAuthorization header: String?) async throws -> String?
 }
 
 /// Runs blocking work (signing, key decryption, SQLite) on a thread pool, so the event
@@ -58,7 +60,7 @@ public final class AuthorityBackend: TrustServiceBackend {
             accuracyMilliseconds: authority.configuration.timestampAccuracyMilliseconds, register: authority.register)
         ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
                                  issuer: authority.issuing, register: authority.register)
-        crls = CRLCache(authority: authority, passphrase: passphrase)
+        crls = CRLCache(authority: authority, passphrase: passphrase, logger: logger)
         let key = try authority.registerKey(passphrase: passphrase)
         if let tsaToken, !openTSA { try authority.registerServiceClient(token: tsaToken, key: key) }
         clients = openTSA ? nil : ClientAuthentication(register: authority.register, key: key) { name in
@@ -87,29 +89,49 @@ public final class AuthorityBackend: TrustServiceBackend {
 
     public var timestampsNeedToken: Bool { clients != nil }
 
-    public func client(forAuthorization header: String?) async -> String? {
-        guard let clients else { return nil }
+    public func client(forAuthorization header: String?) async throws -> String? {
+        guard let clients, let header else { return nil }
         // The token list is re-read from the register at most once a second: off the loop.
-        return try? await work.run { clients.client(forAuthorization: header) }
+        return try await work.run { clients.client(forAuthorization: header) }
     }
 }
 
 /// The current CRLs, reissued when a revocation happened since or half their validity passed.
-final class CRLCache: @unchecked Sendable {
+///
+/// One reissue runs at a time, on one pool thread: meanwhile, and when it fails (a CA key
+/// kept offline, a register locked by another process), the latest CRL still before its
+/// nextUpdate is served, so a stuck reissue never holds more than one thread nor turns
+/// relying parties away while a valid CRL exists.
+final class CRLCache: Sendable {
     private let authority: CertificateAuthority
     private let passphrase: Passphrase
-    /// One CRL is signed at a time; the others wait and then find it current.
-    private let lock = NSLock()
+    private let logger: Logger?
+    private let reissuing = Mutex(false)
 
-    init(authority: CertificateAuthority, passphrase: Passphrase) {
+    init(authority: CertificateAuthority, passphrase: Passphrase, logger: Logger?) {
         self.authority = authority
         self.passphrase = passphrase
+        self.logger = logger
     }
 
     func current(_ which: CertificateAuthority.CRLIssuer) throws -> [UInt8] {
-        try lock.withLock {
-            if let stored = try authority.currentCRL(which) { return stored.der }
+        if let stored = try authority.currentCRL(which) { return stored.der }
+        let mine = reissuing.withLock { busy in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard mine else {
+            if let usable = try authority.latestUsableCRL(which) { return usable }
+            throw SignServiceError(code: .ioFailure, reason: "the \(which.rawValue) CRL is being reissued and no earlier one is current")
+        }
+        defer { reissuing.withLock { $0 = false } }
+        do {
             return try authority.makeCRL(which, passphrase: passphrase).derBytes
+        } catch {
+            guard let usable = try? authority.latestUsableCRL(which) else { throw error }
+            logger?.warning("the \(which.rawValue) CRL could not be reissued (\(error)); the latest one, still current, is served")
+            return usable
         }
     }
 }

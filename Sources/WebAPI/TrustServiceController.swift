@@ -76,7 +76,7 @@ public struct TrustServiceController<Backend: TrustServiceBackend>: Sendable {
     private func checkToken(_ request: Request, context: Context) async throws {
         guard backend.timestampsNeedToken else { return }
         let header = request.headers[.authorization]
-        guard let name = await backend.client(forAuthorization: header) else {
+        guard let name = try await backend.client(forAuthorization: header) else {
             // RFC 6750 3.1: say why when a token came and was not accepted.
             let challenge = header == nil ? "Bearer realm=\"tsa\"" : "Bearer realm=\"tsa\", error=\"invalid_token\""
             throw APIError(status: .unauthorized, code: header == nil ? "tokenRequired" : "invalidToken",

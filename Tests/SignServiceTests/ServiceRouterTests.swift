@@ -90,7 +90,7 @@ struct ServiceRouterTests {
         }
         func caCertificate(_ issuer: CertificateAuthority.CRLIssuer) -> [UInt8] { [] }
         var timestampsNeedToken: Bool { false }
-        func client(forAuthorization header: String?) async -> String? { nil }
+        func client(forAuthorization header: String?) async throws -> String? { nil }
     }
 
     @Test("library errors keep their code and status; an unexpected error is a JSON 500 that names only the request")

@@ -5,7 +5,15 @@ import Foundation
 public final class CertificateRevocationList: @unchecked Sendable {
     package let pointer: OpaquePointer
 
-    init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
+    /// SHA-256 of the DER, computed once: what identifies this CRL in cache keys (an
+    /// object's address can be reused once it is freed; its content cannot be confused).
+    package let fingerprint: [UInt8]
+
+    init(takingOwnershipOf pointer: OpaquePointer) {
+        self.pointer = pointer
+        let der = DEREncoding.bytes { i2d_X509_CRL(pointer, &$0) } ?? []
+        fingerprint = (try? ContentDigest.digest(der, algorithm: .sha256)) ?? []
+    }
     deinit { X509_CRL_free(pointer) }
 
     /// Reads every CRL in a PEM file, or a single DER CRL.

@@ -616,7 +616,7 @@ public final class SignatureVerifier: Sendable {
                              crls: [CertificateRevocationList], at time: Date) -> CertificatePathValidator.Outcome {
         var key = Data(record.fingerprint)
         key.append(candidates.key)
-        for crl in crls { withUnsafeBytes(of: ObjectIdentifier(crl)) { key.append(contentsOf: $0) } }
+        for crl in crls { key.append(contentsOf: crl.fingerprint) }
         // The slot's lock makes concurrent callers wait for one validation; a result made for
         // another time span is replaced, so `compute` always runs at `time`.
         var fresh: CertificatePathValidator.Outcome?
