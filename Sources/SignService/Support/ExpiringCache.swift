@@ -11,6 +11,8 @@ import Synchronization
 /// computed again. Size is bounded by two generations: new keys go into the current one;
 /// when it holds half the capacity it becomes the previous one, and the old previous one is
 /// dropped. A key found in the previous generation moves back, so what is in use stays.
+/// Values may also carry a cost (their size in bytes): a generation is also retired once
+/// its values cost half of `maximumCost`, so attacker-sized inputs cannot fill memory.
 final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private final class Slot: @unchecked Sendable {
         // `value` and `expires` are written under `lock` only.
@@ -22,13 +24,24 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Generations {
         var current: [Key: Slot] = [:]
         var previous: [Key: Slot] = [:]
+        var currentCost = 0
+        var previousCost = 0
+
+        mutating func retireCurrent() {
+            previous = current
+            previousCost = currentCost
+            current = [:]
+            currentCost = 0
+        }
     }
 
     private let generations = Mutex(Generations())
     let capacity: Int
+    let maximumCost: Int
 
-    init(capacity: Int) {
+    init(capacity: Int, maximumCost: Int = .max) {
         self.capacity = max(2, capacity)
+        self.maximumCost = maximumCost
     }
 
     /// The value for `key` if it has not expired at `now`, else the one `compute` gives with
@@ -44,8 +57,9 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return computed.value
     }
 
-    /// A value that never expires (parsed immutable input), computed once per key.
-    func value(for key: Key, compute: () throws -> Value) rethrows -> Value {
+    /// A value that never expires (parsed immutable input), computed once per key; `cost`
+    /// is its size in bytes, counted against `maximumCost`.
+    func value(for key: Key, cost: Int = 0, compute: () throws -> Value) rethrows -> Value {
         let slot = self.slot(for: key)
         slot.lock.lock()
         defer { slot.lock.unlock() }
@@ -53,20 +67,26 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let value = try compute()
         slot.value = value
         slot.expires = .distantFuture
+        if cost > 0 {
+            generations.withLock { generations in
+                generations.currentCost += cost
+                if generations.currentCost >= maximumCost / 2 { generations.retireCurrent() }
+            }
+        }
         return value
     }
 
     /// Keys held now (at most `capacity`).
     var count: Int { generations.withLock { $0.current.count + $0.previous.count } }
 
+    /// The cost of the values held now (below `maximumCost`, give or take one value).
+    var cost: Int { generations.withLock { $0.currentCost + $0.previousCost } }
+
     private func slot(for key: Key) -> Slot {
         generations.withLock { generations in
             if let slot = generations.current[key] { return slot }
             let slot = generations.previous.removeValue(forKey: key) ?? Slot()
-            if generations.current.count >= capacity / 2 {
-                generations.previous = generations.current
-                generations.current = [:]
-            }
+            if generations.current.count >= capacity / 2 { generations.retireCurrent() }
             generations.current[key] = slot
             return slot
         }

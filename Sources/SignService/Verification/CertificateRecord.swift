@@ -100,12 +100,15 @@ final class CertificateRecord: @unchecked Sendable {
 /// service verifies strangers' signatures for months).
 final class CertificateCache: Sendable {
     static let capacity = 32_768
-    private let records = ExpiringCache<Data, CertificateRecord>(capacity: CertificateCache.capacity)
+    /// Bytes of DER kept at most (certificates come from strangers' signatures).
+    static let maximumBytes = 64 << 20
+    private let records = ExpiringCache<Data, CertificateRecord>(capacity: CertificateCache.capacity,
+                                                                  maximumCost: CertificateCache.maximumBytes)
 
     func record(der: ArraySlice<UInt8>) throws -> CertificateRecord {
         let bytes = Array(der)
         let key = Data(try ContentDigest.digest(bytes, algorithm: .sha256))
-        return try records.value(for: key) { try CertificateRecord(Certificate(derEncoded: bytes), der: bytes) }
+        return try records.value(for: key, cost: bytes.count) { try CertificateRecord(Certificate(derEncoded: bytes), der: bytes) }
     }
 
     func record(_ certificate: Certificate) throws -> CertificateRecord {

@@ -38,7 +38,8 @@ public final class SignatureVerifier: Sendable {
     /// Path results by signer, candidates and CRLs; each valid for the span of time in which
     /// no certificate or CRL of the path changes state (``PathResult``).
     private let pathCache = ExpiringCache<Data, PathResult>(capacity: SignatureVerifier.pathCapacity)
-    private let crlParseCache = ExpiringCache<Data, CertificateRevocationList>(capacity: 1024)
+    /// Embedded CRLs, parsed once: at most 1,024 of them and 64 MiB of DER.
+    private let crlParseCache = ExpiringCache<Data, CertificateRevocationList>(capacity: 1024, maximumCost: 64 << 20)
     /// OCSP answers by certificate, each until its nextUpdate (at most five minutes).
     private let ocspCache = ExpiringCache<Data, Result<OCSPClient.Status, SignServiceError>>(capacity: 4096)
 
@@ -110,7 +111,13 @@ public final class SignatureVerifier: Sendable {
     public func verify(timestampAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "an RFC 3161 timestamp")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
-        let token = try TimestampToken(der: bytes, source: path)
+        let token: TimestampToken
+        do {
+            token = try TimestampToken(der: bytes, source: path)
+        } catch let error as SignServiceError where error.code == .serviceRefused {
+            // A file holding a TSA's refusal is not a timestamp: malformed input, not a refused request.
+            throw SignServiceError(code: .malformedInput, reason: "\(error.reason); it holds no timestamp token")
+        }
         guard let content = contentPath ?? (path.count > 4 ? String(path.dropLast(4)) : nil) else {
             throw SignServiceError(code: .fileNotFound, reason: "\(path): name the timestamped file with --content")
         }
@@ -262,7 +269,7 @@ public final class SignatureVerifier: Sendable {
     /// A CRL from a signature's crls field, parsed once per distinct encoding.
     private func embeddedCRL(_ der: [UInt8]) -> CertificateRevocationList? {
         guard let key = try? Data(ContentDigest.digest(der, algorithm: .sha256)) else { return nil }
-        guard let crl = try? crlParseCache.value(for: key, compute: {
+        guard let crl = try? crlParseCache.value(for: key, cost: der.count, compute: {
             guard let crl = try CertificateRevocationList.loadAll(der, source: "embedded CRL").first else {
                 throw SignServiceError.malformed("embedded CRL: none")
             }
@@ -298,6 +305,8 @@ public final class SignatureVerifier: Sendable {
 
         // The signature itself: format, content digest, signature value.
         guard info.hasSignedAttributes else {
+            // Without signed attributes there is no CAdES level to speak of.
+            result.level = .plainCMS
             fail(.totalFailed, .formatFailure, Finding(.noSignedAttributes))
             return result
         }

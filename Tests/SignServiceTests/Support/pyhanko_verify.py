@@ -45,7 +45,8 @@ async def main():
                                 explicit_extd_key_usage_required=False)
     try:
         if content == '-':
-            status = await async_validate_cms_signature(signed_data, signer_validation_context=context,
+            # pyHanko 0.38: the attached variant names its context `validation_context`.
+            status = await async_validate_cms_signature(signed_data, validation_context=context,
                                                        key_usage_settings=usage)
         else:
             status = await async_validate_detached_cms(open(content, 'rb').read(), signed_data,
