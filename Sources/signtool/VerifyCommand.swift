@@ -4,7 +4,7 @@ import Foundation
 import SignService
 import Synchronization
 
-struct Verify: TakesFileList {
+struct Verify: AsyncParsableCommand, TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Verify signatures and report TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.",
         discussion: """
@@ -96,7 +96,7 @@ struct Verify: TakesFileList {
         if maxEntrySize <= 0 || maxRatio <= 0 { throw ValidationError("--max-entry-size and --max-ratio must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         let verifier: SignatureVerifier
         do {
             var anchors: [Certificate] = []
@@ -113,8 +113,7 @@ struct Verify: TakesFileList {
             throw ExitCode(ExitStatus.code(for: error))
         }
 
-        // Each worker renders its own report, so output formatting runs in parallel too.
-        let results = Mutex<[Int: (output: String, status: Int32, inputError: String?)]>([:])
+        // Each task renders its own report, so output formatting runs in parallel too.
         let contentPath = content
         let paths = signatures
         let language = lang ?? .fromEnvironment()
@@ -124,17 +123,17 @@ struct Verify: TakesFileList {
         configuredLimits.maximumTotalSize = max(configuredLimits.maximumTotalSize, configuredLimits.maximumEntrySize)
         configuredLimits.maximumRatio = maxRatio
         let limits = configuredLimits
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+        let ordered = await boundedConcurrentMap(count: paths.count) { index -> (output: String, status: Int32, inputError: String?) in
             var report: ValidationReport
             let status: Int32
             var inputError: String?
             do {
                 if ASiCContainer.looksLikeContainer(paths[index]) {
-                    report = try ASiCContainer.verify(at: paths[index], verifier: verifier, limits: limits)
+                    report = try await ASiCContainer.verify(at: paths[index], verifier: verifier, limits: limits)
                 } else if SignatureVerifier.isTimestampFile(paths[index]) {
-                    report = try verifier.verify(timestampAt: paths[index], contentAt: contentPath)
+                    report = try await verifier.verify(timestampAt: paths[index], contentAt: contentPath)
                 } else {
-                    report = try verifier.verify(signatureAt: paths[index], contentAt: contentPath)
+                    report = try await verifier.verify(signatureAt: paths[index], contentAt: contentPath)
                 }
                 status = Self.status(of: report)
             } catch {
@@ -150,10 +149,9 @@ struct Verify: TakesFileList {
                 inputError = failure.reason
             }
             let output = asJSON ? report.jsonLine() + "\n" : ReportText(language: language).render(report) + "\n"
-            results.withLock { $0[index] = (output, status, inputError) }
+            return (output, status, inputError)
         }
 
-        let ordered = results.withLock { dict in paths.indices.map { dict[$0]! } }
         for case let message? in ordered.map(\.inputError) { printError(message) }
         FileHandle.standardOutput.write(Data(ordered.map(\.output).joined().utf8))
         let status = ExitStatus.worst(ordered.map(\.status))
