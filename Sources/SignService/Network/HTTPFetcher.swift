@@ -119,8 +119,17 @@ public enum HTTPFetcher {
         var body: [UInt8]
     }
 
+    /// The exchange and its deadline run on ``NetworkExecutor``: a busy cooperative pool
+    /// delays neither.
     private static func perform(_ address: String, method: HTTPMethod, body: [UInt8]?, contentType: String?,
                                 kind: Kind, options: Options) async throws -> [UInt8] {
+        try await withTaskExecutorPreference(NetworkExecutor.shared) {
+            try await performHere(address, method: method, body: body, contentType: contentType, kind: kind, options: options)
+        }
+    }
+
+    private static func performHere(_ address: String, method: HTTPMethod, body: [UInt8]?, contentType: String?,
+                                    kind: Kind, options: Options) async throws -> [UInt8] {
         guard var url = URL(string: address), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
             throw SignServiceError.malformed("'\(address)' is not an http(s) URL")
         }

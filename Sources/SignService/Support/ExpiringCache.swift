@@ -56,7 +56,8 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let task: Task<(value: Value, expires: Date), Never>? = slot.lock.withLock {
             if let value = slot.value, now < slot.expires { fresh = value; return nil }
             if let running = slot.inFlight { return running }
-            let started = Task { await compute() }
+            // Not tied to the first caller: callers that come later await it too.
+            let started = Task(executorPreference: NetworkExecutor.shared) { await compute() }
             slot.inFlight = started
             return started
         }

@@ -114,6 +114,13 @@ extension SignatureVerifier {
     /// Every CRL and OCSP answer a pass missed, at once; each ends by its own deadline.
     private func fetch(_ needs: (crls: [Certificate], ocsp: [RevocationLookup.OCSPNeed]), fetcher: RevocationFetcher,
                        into lookup: RevocationLookup) async {
+        await withTaskExecutorPreference(NetworkExecutor.shared) {
+            await fetchHere(needs, fetcher: fetcher, into: lookup)
+        }
+    }
+
+    private func fetchHere(_ needs: (crls: [Certificate], ocsp: [RevocationLookup.OCSPNeed]), fetcher: RevocationFetcher,
+                           into lookup: RevocationLookup) async {
         await withTaskGroup(of: Void.self) { group in
             for certificate in needs.crls {
                 group.addTask { lookup.record(crl: await Self.download(certificate, fetcher: fetcher), for: certificate) }
