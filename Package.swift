@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        // CRL, OCSP and timestamp requests: non-blocking, over SwiftNIO (and NIOSSL for https).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         // OpenSSL 3 (libssl-dev) is the only crypto engine; macros and variadic functions
@@ -46,6 +48,10 @@ let package = Package(
                 "Findings",
                 "COpenSSL",
                 "CArchive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The service's own authorities: the CA and its register, the TSA, the OCSP

@@ -69,3 +69,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(ExitStatus.code(for: error))
     }
 }
+
+/// ``reportingErrors(_:)`` for commands that await the network.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as SignServiceError {
+        printError(error.reason)
+        throw ExitCode(ExitStatus.code(for: error))
+    }
+}

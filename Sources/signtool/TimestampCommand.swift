@@ -84,7 +84,7 @@ struct TSAOptions: ParsableArguments {
     }
 }
 
-struct Timestamp: ParsableCommand {
+struct Timestamp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Get an RFC 3161 timestamp for files (writes FILE.tsr).",
         discussion: """
@@ -119,8 +119,8 @@ struct Timestamp: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
     }
 
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let algorithm = DigestAlgorithm(name: digest)!
             let options = try tsaOptions.httpOptions()
             for file in files {
@@ -129,7 +129,7 @@ struct Timestamp: ParsableCommand {
                     throw SignServiceError(code: .outputExists, reason: "\(target) already exists; use --force to replace it")
                 }
                 let digestValue = try ContentDigest.digests(ofFileAt: file, algorithms: [algorithm])[algorithm]!
-                let result = try TimestampClient.timestamp(digest: digestValue, algorithm: algorithm, url: tsaOptions.tsa!, options: options)
+                let result = try await TimestampClient.timestamp(digest: digestValue, algorithm: algorithm, url: tsaOptions.tsa!, options: options)
                 try FileIO.writeAtomically(result.response, to: target, mode: 0o644, replace: force)
                 note("\(target): \(TimeArgument.format(result.token.time)) from \(result.token.tsa), serial \(result.token.serialHex)")
             }

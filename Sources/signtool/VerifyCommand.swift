@@ -3,7 +3,7 @@ import Foundation
 import SignService
 import Synchronization
 
-struct Verify: TakesFileList {
+struct Verify: AsyncParsableCommand, TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Verify signatures and report TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE.",
         discussion: """
@@ -95,7 +95,7 @@ struct Verify: TakesFileList {
         if maxEntrySize <= 0 || maxRatio <= 0 { throw ValidationError("--max-entry-size and --max-ratio must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         let verifier: SignatureVerifier
         do {
             var anchors: [Certificate] = []
@@ -112,8 +112,7 @@ struct Verify: TakesFileList {
             throw ExitCode(ExitStatus.code(for: error))
         }
 
-        // Each worker renders its own report, so output formatting runs in parallel too.
-        let results = Mutex<[Int: (output: String, status: Int32, inputError: String?)]>([:])
+        // Each task renders its own report, so output formatting runs in parallel too.
         let contentPath = content
         let paths = signatures
         let language = lang ?? .fromEnvironment()
@@ -123,15 +122,14 @@ struct Verify: TakesFileList {
         configuredLimits.maximumTotalSize = max(configuredLimits.maximumTotalSize, configuredLimits.maximumEntrySize)
         configuredLimits.maximumRatio = maxRatio
         let limits = configuredLimits
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let outcome = verifier.outcome(forInputAt: paths[index], contentAt: contentPath, limits: limits)
+        let ordered = await boundedConcurrentMap(count: paths.count) { index -> (output: String, status: Int32, inputError: String?) in
+            let outcome = await verifier.outcome(forInputAt: paths[index], contentAt: contentPath, limits: limits)
             let status = outcome.inputError.map(ExitStatus.code(for:)) ?? Self.status(of: outcome.report)
             let report = outcome.report
             let output = asJSON ? report.jsonLine() + "\n" : ReportText(language: language).render(report) + "\n"
-            results.withLock { $0[index] = (output, status, outcome.inputError?.reason) }
+            return (output, status, outcome.inputError?.reason)
         }
 
-        let ordered = results.withLock { dict in paths.indices.map { dict[$0]! } }
         for case let message? in ordered.map(\.inputError) { printError(message) }
         FileHandle.standardOutput.write(Data(ordered.map(\.output).joined().utf8))
         let status = ExitStatus.worst(ordered.map(\.status))

@@ -91,7 +91,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         for certificate in certificates where !certificate.isSelfIssued {
             var crlProblem: SignServiceError?
             do {
-                if let crl = try fetcher.crl(for: certificate) {
+                if let crl = try fetcher.crlWaiting(for: certificate) {
                     if let date = crl.revocationDate(of: certificate) {
                         throw revoked(certificate, on: date, source: "its CRL")
                     }
@@ -113,7 +113,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
                 throw SignServiceError(code: .unsupportedAlgorithm,
                     reason: "B-LT needs the issuer of \(certificate.subject) to ask its OCSP responder: add it with --chain")
             }
-            let response = try OCSPClient.fetchResponse(for: certificate, issuer: issuer, url: url, options: fetcher.options)
+            let response = try OCSPClient.fetchResponseWaiting(for: certificate, issuer: issuer, url: url, options: fetcher.options)
             let answer = try OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: nil, source: url)
             guard answer.isCurrent(at: Date()) else {
                 throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current; nothing was signed")
@@ -181,7 +181,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         if let service = options.timestampService, options.level >= .baselineT {
             // The signature-time-stamp covers the signature value (ETSI EN 319 122-1 5.3).
             let imprint = try ContentDigest.digest(value, algorithm: .sha256)
-            let stamp = try TimestampClient.timestamp(digest: imprint, algorithm: .sha256, url: service.url, options: service.http)
+            let stamp = try TimestampClient.timestampWaiting(digest: imprint, algorithm: .sha256, url: service.url, options: service.http)
             let attribute = DERWriter.sequence(DERWriter.oid(KnownOID.signatureTimeStampToken), DERWriter.setOf([stamp.token.der]))
             signerInfo += DERWriter.setOf([attribute], tag: 0xA1)
             if options.level == .baselineLT {

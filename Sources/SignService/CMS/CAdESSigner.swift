@@ -172,7 +172,7 @@ public enum CAdES {
         guard let service = options.timestampService, options.level >= .baselineT else { return [] }
         guard let value = CMS_SignerInfo_get0_signature(si) else { throw SignServiceError.openSSL("no signature value") }
         let signatureValue = Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
-        let stamp = try TimestampClient.timestamp(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
+        let stamp = try TimestampClient.timestampWaiting(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
                                                   algorithm: .sha256, url: service.url, options: service.http)
         OpenSSLErrorQueue.clear()
         let added = stamp.token.der.withUnsafeBufferPointer {

@@ -70,9 +70,21 @@ public enum ASiCContainer {
         }
     }
 
-    /// Validates every signature in the container and every file's digest.
+    /// Validates every signature in the container and every file's digest; revocation data
+    /// is fetched without a thread waiting for it (``SignatureVerifier``).
+    public static func verify(at path: String, verifier: SignatureVerifier, limits: ContainerLimits = ContainerLimits()) async throws -> ValidationReport {
+        let contents = try read(path, limits: limits, keepData: false)
+        return try await verifier.withRevocationData { try evaluate(contents, at: path, verifier: verifier) }
+    }
+
+    /// ``verify(at:verifier:limits:)`` for synchronous callers outside Swift concurrency.
     public static func verify(at path: String, verifier: SignatureVerifier, limits: ContainerLimits = ContainerLimits()) throws -> ValidationReport {
         let contents = try read(path, limits: limits, keepData: false)
+        return try verifier.withRevocationDataWaiting { try evaluate(contents, at: path, verifier: verifier) }
+    }
+
+    /// One pass over a container read once: the files' digests are not computed again.
+    private static func evaluate(_ contents: Contents, at path: String, verifier: SignatureVerifier) throws -> ValidationReport {
         let manifests = contents.metadata.keys.filter { $0.hasPrefix("META-INF/ASiCManifest") && $0.hasSuffix(".xml") }.sorted()
         guard !manifests.isEmpty else {
             return .failure(file: path, content: nil, .formatFailure, error: Finding(.asicNoManifest))

@@ -21,15 +21,15 @@ public enum OCSPClient {
 
     /// Fetches a fresh answer from `url` and checks it now (the online path of `verify`).
     public static func status(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
-                              options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Status {
-        try answer(of: certificate, issuer: issuer, url: url, anchors: anchors, options: options).status
+                              options: HTTPFetcher.Options = HTTPFetcher.Options()) async throws -> Status {
+        try await answer(of: certificate, issuer: issuer, url: url, anchors: anchors, options: options).status
     }
 
     /// Like ``status(of:issuer:url:anchors:options:)``, with the answer's thisUpdate and
     /// nextUpdate, so a cache knows how long it may keep it.
     public static func answer(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
-                              options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Answer {
-        let response = try fetchResponse(for: certificate, issuer: issuer, url: url, options: options)
+                              options: HTTPFetcher.Options = HTTPFetcher.Options()) async throws -> Answer {
+        let response = try await fetchResponse(for: certificate, issuer: issuer, url: url, options: options)
         let answer = try check(response: response, about: certificate, issuer: issuer, anchors: anchors, source: url)
         guard answer.isCurrent(at: Date()) else {
             throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current")
@@ -37,10 +37,33 @@ public enum OCSPClient {
         return answer
     }
 
+    /// ``status(of:issuer:url:anchors:options:)`` for synchronous callers outside Swift
+    /// concurrency (see ``Blocking``).
+    public static func statusWaiting(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
+                                     options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Status {
+        try Blocking.run { try await status(of: certificate, issuer: issuer, url: url, anchors: anchors, options: options) }
+    }
+
+    /// ``fetchResponse(for:issuer:url:options:)`` for synchronous callers outside Swift
+    /// concurrency (see ``Blocking``).
+    public static func fetchResponseWaiting(for certificate: Certificate, issuer: Certificate, url: String,
+                                            options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> [UInt8] {
+        try Blocking.run { try await fetchResponse(for: certificate, issuer: issuer, url: url, options: options) }
+    }
+
     /// The DER OCSPResponse `url` gives for `certificate`, after checking that it is a
     /// successful response echoing the request's nonce. Its signature is checked by `check`.
     public static func fetchResponse(for certificate: Certificate, issuer: Certificate, url: String,
-                                     options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> [UInt8] {
+                                     options: HTTPFetcher.Options = HTTPFetcher.Options()) async throws -> [UInt8] {
+        let body = try request(for: certificate, issuer: issuer)
+        let answer = try await HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", kind: .ocsp,
+                                                options: options.withoutCredentials)
+        try checkNonce(answer, of: body, source: url)
+        return answer
+    }
+
+    /// A DER OCSPRequest for one certificate, with a fresh nonce.
+    private static func request(for certificate: Certificate, issuer: Certificate) throws -> [UInt8] {
         OpenSSLErrorQueue.clear()
         guard let request = OCSP_REQUEST_new() else { throw SignServiceError.openSSL("cannot allocate an OCSP request") }
         defer { OCSP_REQUEST_free(request) }
@@ -55,8 +78,18 @@ public enum OCSPClient {
         guard let body = DEREncoding.bytes({ i2d_OCSP_REQUEST(request, &$0) }) else {
             throw SignServiceError.openSSL("cannot encode the OCSP request")
         }
+        return body
+    }
 
-        let answer = try HTTPFetcher.post(url, body: body, contentType: "application/ocsp-request", kind: .ocsp, options: options.withoutCredentials)
+    /// Checks that `answer` is a successful response that echoes the nonce of the request
+    /// `requestDER` (or carries none).
+    private static func checkNonce(_ answer: [UInt8], of requestDER: [UInt8], source url: String) throws {
+        let request: OpaquePointer? = requestDER.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+        }
+        guard let request else { throw SignServiceError.openSSL("cannot read back the OCSP request") }
+        defer { OCSP_REQUEST_free(request) }
         let (response, basic) = try decode(answer, source: url)
         defer { OCSP_BASICRESP_free(basic); OCSP_RESPONSE_free(response) }
         // 0: a different nonce came back (a replayed or misdirected answer). -1: none came
@@ -65,7 +98,6 @@ public enum OCSPClient {
         guard OCSP_check_nonce(request, basic) != 0 else {
             throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response carries another request's nonce")
         }
-        return answer
     }
 
     /// Checks a DER OCSPResponse about `certificate`. With `anchors` the responder must be

@@ -38,10 +38,10 @@ public final class RevocationFetcher: Sendable {
     public static let diskCacheLifetime: TimeInterval = 300
 
     /// The CRL published at the certificate's first distribution point that answers.
-    public func crl(for certificate: Certificate) throws -> CertificateRevocationList? {
+    public func crl(for certificate: Certificate) async throws -> CertificateRevocationList? {
         var lastError: SignServiceError?
         for url in certificate.crlDistributionPoints where url.hasPrefix("http://") || url.hasPrefix("https://") {
-            switch fetch(url, issuerKey: certificate.issuerIdentity) {
+            switch await fetch(url, issuerKey: certificate.issuerIdentity) {
             case .success(let crl): return crl
             case .failure(let error): lastError = error
             }
@@ -50,12 +50,17 @@ public final class RevocationFetcher: Sendable {
         return nil
     }
 
+    /// ``crl(for:)`` for synchronous callers outside Swift concurrency (see ``Blocking``).
+    public func crlWaiting(for certificate: Certificate) throws -> CertificateRevocationList? {
+        try Blocking.run { try await self.crl(for: certificate) }
+    }
+
     /// `issuerKey` (issuer name and key identifier) keeps CRLs of different CAs apart on disk
     /// even when they were published at the same address.
-    private func fetch(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {
-        cache.value(for: url) {
+    private func fetch(_ url: String, issuerKey: [UInt8]) async -> Result<CertificateRevocationList, SignServiceError> {
+        await cache.value(for: url) {
             let now = Date()
-            let result = download(url, issuerKey: issuerKey)
+            let result = await self.download(url, issuerKey: issuerKey)
             switch result {
             case .success(let crl):
                 // A CRL already past its nextUpdate is asked for again soon, not kept.
@@ -67,7 +72,7 @@ public final class RevocationFetcher: Sendable {
         }
     }
 
-    private func download(_ url: String, issuerKey: [UInt8]) -> Result<CertificateRevocationList, SignServiceError> {
+    private func download(_ url: String, issuerKey: [UInt8]) async -> Result<CertificateRevocationList, SignServiceError> {
         let result: Result<CertificateRevocationList, SignServiceError>
         let file = try? cacheFile(for: Array(url.utf8) + [0] + issuerKey)
         do {
@@ -79,7 +84,7 @@ public final class RevocationFetcher: Sendable {
                let next = crl.nextUpdate, next > Date() {
                 return .success(crl)
             }
-            let bytes = try HTTPFetcher.get(url, kind: .crl, options: options.withoutCredentials)
+            let bytes = try await HTTPFetcher.get(url, kind: .crl, options: options.withoutCredentials)
             guard let crl = try CertificateRevocationList.loadAll(bytes, source: url).first else {
                 throw SignServiceError(code: .serviceRefused, reason: "\(url): no CRL in the answer")
             }

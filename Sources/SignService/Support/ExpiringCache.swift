@@ -19,6 +19,8 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let lock = NSLock()
         var value: Value?
         var expires = Date.distantPast
+        /// The computation under way for an async caller; later callers await the same one.
+        var inFlight: Task<(value: Value, expires: Date), Never>?
     }
 
     private struct Generations {
@@ -54,6 +56,33 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let computed = compute()
         slot.value = computed.value
         slot.expires = computed.expires
+        return computed.value
+    }
+
+    /// Like ``value(for:now:compute:)`` for asynchronous work (a download): no thread waits.
+    /// The first caller starts the computation as a task kept in the slot; callers that come
+    /// while it runs await that task, so a key is computed once at a time.
+    func value(for key: Key, now: Date = Date(),
+               compute: @escaping @Sendable () async -> (value: Value, expires: Date)) async -> Value {
+        let slot = self.slot(for: key)
+        var fresh: Value?
+        let task: Task<(value: Value, expires: Date), Never>? = slot.lock.withLock {
+            if let value = slot.value, now < slot.expires { fresh = value; return nil }
+            if let running = slot.inFlight { return running }
+            // Not tied to the first caller: callers that come later await it too.
+            let started = Task(executorPreference: NetworkExecutor.shared) { await compute() }
+            slot.inFlight = started
+            return started
+        }
+        guard let task else { return fresh! }
+        let computed = await task.value
+        slot.lock.withLock {
+            if slot.inFlight == task {
+                slot.value = computed.value
+                slot.expires = computed.expires
+                slot.inFlight = nil
+            }
+        }
         return computed.value
     }
 

@@ -105,9 +105,9 @@ public enum TimestampClient {
     /// Sends a request with a random 64-bit nonce and certReq set, and checks the answer:
     /// granted, same imprint, same nonce.
     public static func timestamp(digest: [UInt8], algorithm: DigestAlgorithm, url: String,
-                                 options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Result {
+                                 options: HTTPFetcher.Options = HTTPFetcher.Options()) async throws -> Result {
         let (request, nonce) = try makeRequest(digest: digest, algorithm: algorithm)
-        let answer = try HTTPFetcher.post(url, body: request, contentType: "application/timestamp-query", kind: .timestamp, options: options)
+        let answer = try await HTTPFetcher.post(url, body: request, contentType: "application/timestamp-query", kind: .timestamp, options: options)
         let token: TimestampToken
         do {
             token = try TimestampToken(der: answer, source: url)
@@ -121,6 +121,13 @@ public enum TimestampClient {
             throw SignServiceError(code: .serviceRefused, reason: "\(url): the timestamp does not echo the request's nonce")
         }
         return Result(response: answer, token: token)
+    }
+
+    /// ``timestamp(digest:algorithm:url:options:)`` for synchronous callers outside Swift
+    /// concurrency (see ``Blocking``).
+    public static func timestampWaiting(digest: [UInt8], algorithm: DigestAlgorithm, url: String,
+                                        options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Result {
+        try Blocking.run { try await timestamp(digest: digest, algorithm: algorithm, url: url, options: options) }
     }
 
     static func makeRequest(digest: [UInt8], algorithm: DigestAlgorithm) throws -> (der: [UInt8], nonce: [UInt8]) {

@@ -155,7 +155,7 @@ public enum CertificateValidation {
         let chain = outcome.chain
         for (depth, member) in chain.dropLast().enumerated() {
             do {
-                if let crl = try fetcher.crl(for: member) {
+                if let crl = try fetcher.crlWaiting(for: member) {
                     request.crls.append(crl)
                     continue
                 }
@@ -168,7 +168,7 @@ public enum CertificateValidation {
                 continue
             }
             do {
-                switch try OCSPClient.status(of: member, issuer: chain[depth + 1], url: url, anchors: request.trustAnchors,
+                switch try OCSPClient.statusWaiting(of: member, issuer: chain[depth + 1], url: url, anchors: request.trustAnchors,
                                              options: fetcher.options) {
                 case .good: break
                 case .revoked(let date):

@@ -31,7 +31,7 @@ public struct VerificationPolicy: Sendable {
 /// certificate and embedded chain: a batch of signatures by one official validates the
 /// path once.
 public final class SignatureVerifier: Sendable {
-    private let policy: VerificationPolicy
+    let policy: VerificationPolicy
     private let paths: CertificatePathValidator
     private let certificates = CertificateCache()
     private let intermediates: [CertificateRecord]
@@ -71,8 +71,19 @@ public final class SignatureVerifier: Sendable {
     }
 
     /// Validates the signature file at `path`. Input problems (missing, unreadable or
-    /// malformed files) are thrown so the caller can report them as such.
+    /// malformed files) are thrown so the caller can report them as such. Revocation data
+    /// is fetched concurrently, and no thread waits for it: what a web page calls.
+    public func verify(signatureAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) async throws -> ValidationReport {
+        try await withRevocationData { try verifyPass(signatureAt: path, contentAt: contentPath, at: time) }
+    }
+
+    /// ``verify(signatureAt:contentAt:at:)`` for synchronous callers outside Swift
+    /// concurrency (the calling thread waits while revocation data is fetched; see ``Blocking``).
     public func verify(signatureAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
+        try withRevocationDataWaiting { try verifyPass(signatureAt: path, contentAt: contentPath, at: time) }
+    }
+
+    private func verifyPass(signatureAt path: String, contentAt contentPath: String?, at time: Date) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "a CMS signature")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         var enveloping = false
@@ -108,7 +119,16 @@ public final class SignatureVerifier: Sendable {
     /// suffix): the imprint must be that file's digest, the token's signature must verify,
     /// and the TSA's certificate must chain to a trust anchor, with the timeStamping
     /// purpose, unrevoked.
+    public func verify(timestampAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) async throws -> ValidationReport {
+        try await withRevocationData { try verifyPass(timestampAt: path, contentAt: contentPath, at: time) }
+    }
+
+    /// ``verify(timestampAt:contentAt:at:)`` for synchronous callers outside Swift concurrency.
     public func verify(timestampAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
+        try withRevocationDataWaiting { try verifyPass(timestampAt: path, contentAt: contentPath, at: time) }
+    }
+
+    private func verifyPass(timestampAt path: String, contentAt contentPath: String?, at time: Date) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "an RFC 3161 timestamp")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
         let token: TimestampToken
@@ -181,7 +201,23 @@ public final class SignatureVerifier: Sendable {
     /// Validates a detached signature held in memory over content held in memory (the
     /// signatures inside an ASiC container).
     public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
+                       at time: Date = Date()) async throws -> ValidationReport {
+        try await withRevocationData {
+            try verifyPass(signature: bytes, name: name, detachedContent: detachedContent, contentName: contentName, at: time)
+        }
+    }
+
+    /// ``verify(signature:name:detachedContent:contentName:at:)`` for synchronous callers
+    /// outside Swift concurrency.
+    public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
                        at time: Date = Date()) throws -> ValidationReport {
+        try withRevocationDataWaiting {
+            try verifyPass(signature: bytes, name: name, detachedContent: detachedContent, contentName: contentName, at: time)
+        }
+    }
+
+    private func verifyPass(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
+                            at time: Date) throws -> ValidationReport {
         try verify(bytes, name: name, at: time) { detached in
             guard detached else {
                 throw SignServiceError.malformed("\(name): expected a detached signature, found an enveloping one")
@@ -241,7 +277,11 @@ public final class SignatureVerifier: Sendable {
         let candidates = CandidateCertificates(embedded + intermediates)
         var algorithms = Set(signers.compactMap(\.digestAlgorithm))
         if content == nil { algorithms.insert(.sha256) }
-        let digests = try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
+        // Each pass of an online verification sees the same document: digest it once.
+        let digestKey = "\(file)\u{0}\(content?.name ?? "")\u{0}\(algorithms.map(\.rawValue).sorted())"
+        let digests = try Self.lookup?.digests(for: digestKey, compute: {
+            try content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
+        }) ?? content.map { try $0.digests(algorithms) } ?? encapsulatedDigests(algorithms)
         let signatures = signers.map {
             validate($0, digests: digests, candidates: candidates, embeddedCRLs: embeddedCRLs,
                      embeddedOCSP: embeddedOCSP, eContentType: eContentType, at: time)
@@ -529,13 +569,39 @@ public final class SignatureVerifier: Sendable {
         var crls: [CertificateRevocationList] = []
         for certificate in certificates where !certificate.isSelfIssued {
             if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
-            do {
-                if let crl = try fetcher.crl(for: certificate), !crls.contains(where: { $0 === crl }) { crls.append(crl) }
-            } catch let error as SignServiceError {
+            let answer: Result<CertificateRevocationList?, SignServiceError>
+            if let lookup = Self.lookup {
+                // A pass of ``withRevocationData(_:)``: what is not fetched yet is noted for
+                // the next round of downloads.
+                guard let known = lookup.crl(for: certificate) else { continue }
+                answer = known
+            } else {
+                answer = Self.downloadWaiting(certificate, fetcher: fetcher)
+            }
+            switch answer {
+            case .success(let crl?) where !crls.contains(where: { $0 === crl }): crls.append(crl)
+            case .success: break
+            case .failure(let error):
                 warnings.append(Finding(.crlFetchFailed, ["subject": .name(certificate.subject), "reason": .text(error.reason)]))
-            } catch {}
+            }
         }
         return crls
+    }
+
+    /// The CRL for one certificate, or why there is none to be had.
+    static func download(_ certificate: Certificate, fetcher: RevocationFetcher) async -> Result<CertificateRevocationList?, SignServiceError> {
+        do {
+            return .success(try await fetcher.crl(for: certificate))
+        } catch let error as SignServiceError {
+            return .failure(error)
+        } catch {
+            // Not a network answer (cancellation): no CRL, and no note, as before.
+            return .success(nil)
+        }
+    }
+
+    private static func downloadWaiting(_ certificate: Certificate, fetcher: RevocationFetcher) -> Result<CertificateRevocationList?, SignServiceError> {
+        (try? Blocking.run { await download(certificate, fetcher: fetcher) }) ?? .success(nil)
     }
 
     /// Where no CRL decided a certificate's status: an OCSP response the signature carries,
@@ -602,13 +668,22 @@ public final class SignatureVerifier: Sendable {
     /// A certificate's status from the OCSP responder it names (once per run); nil when it
     /// names none or its issuer is not at hand.
     private func ocspStatus(of certificate: Certificate, candidates: CandidateCertificates) -> Result<OCSPClient.Status, SignServiceError>? {
-        guard let fetcher = policy.revocationFetcher, let url = certificate.ocspResponders.first,
+        guard policy.revocationFetcher != nil, let url = certificate.ocspResponders.first,
               let issuer = issuer(of: certificate, candidates: candidates) else { return nil }
-        return ocspCache.value(for: Data(certificate.derBytes)) {
+        let need = RevocationLookup.OCSPNeed(certificate: certificate, issuer: issuer, url: url)
+        if let lookup = Self.lookup { return lookup.ocsp(for: need) }
+        return try? Blocking.run { await self.ocspAnswer(need) }
+    }
+
+    /// The responder's answer about one certificate, once per certificate while it is current.
+    func ocspAnswer(_ need: RevocationLookup.OCSPNeed) async -> Result<OCSPClient.Status, SignServiceError> {
+        let options = policy.revocationFetcher?.options ?? HTTPFetcher.Options()
+        let anchors = policy.trustAnchors
+        return await ocspCache.value(for: Data(need.certificate.derBytes)) {
             let now = Date()
             do {
-                let answer = try OCSPClient.answer(of: certificate, issuer: issuer, url: url, anchors: policy.trustAnchors,
-                                                   options: fetcher.options)
+                let answer = try await OCSPClient.answer(of: need.certificate, issuer: need.issuer, url: need.url, anchors: anchors,
+                                                         options: options)
                 let until = min(answer.nextUpdate ?? now, now.addingTimeInterval(Self.reuseLimit))
                 return (.success(answer.status), until)
             } catch let error as SignServiceError {

@@ -83,15 +83,42 @@ extension SignatureVerifier {
         do {
             return VerificationOutcome(report: try verify(inputAt: path, contentAt: contentPath, limits: limits))
         } catch {
-            let failure = error as? SignServiceError ?? SignServiceError(code: .cryptoFailure, reason: "\(error)")
-            let missing = failure.code == .fileNotFound
-            var report = ValidationReport.inputFailure(file: path, content: contentPath,
-                                                       subIndication: missing ? .signedDataNotFound : .formatFailure,
-                                                       indication: missing ? .indeterminate : .totalFailed,
-                                                       error: Finding(missing ? .inputFileNotFound : .inputUnreadable,
-                                                                      ["reason": .text(failure.reason)]))
-            if Self.isTimestampFile(path) { report.kind = .timestamp }
-            return VerificationOutcome(report: report, inputError: failure)
+            return Self.inputFailure(error, path: path, contentPath: contentPath)
         }
+    }
+
+    /// Like ``verify(input:contentAt:limits:)``, with every download awaited: no thread
+    /// waits on a CRL or OCSP server (what a web page calls).
+    public func verify(input: VerificationInput, contentAt contentPath: String? = nil,
+                       limits: ContainerLimits = ContainerLimits()) async throws -> ValidationReport {
+        switch input.kind {
+        case .container: return try await ASiCContainer.verify(at: input.path, verifier: self, limits: limits)
+        case .timestamp: return try await verify(timestampAt: input.path, contentAt: contentPath)
+        case .signature: return try await verify(signatureAt: input.path, contentAt: contentPath)
+        }
+    }
+
+    /// Like ``outcome(forInputAt:contentAt:limits:)``, asynchronous (see ``verify(input:contentAt:limits:)``).
+    public func outcome(forInputAt path: String, contentAt contentPath: String? = nil,
+                        limits: ContainerLimits = ContainerLimits()) async -> VerificationOutcome {
+        do {
+            return VerificationOutcome(report: try await verify(input: VerificationInput(path: path), contentAt: contentPath,
+                                                                limits: limits))
+        } catch {
+            return Self.inputFailure(error, path: path, contentPath: contentPath)
+        }
+    }
+
+    /// The report of an input that could not be validated at all, with its error.
+    private static func inputFailure(_ error: any Error, path: String, contentPath: String?) -> VerificationOutcome {
+        let failure = error as? SignServiceError ?? SignServiceError(code: .cryptoFailure, reason: "\(error)")
+        let missing = failure.code == .fileNotFound
+        var report = ValidationReport.inputFailure(file: path, content: contentPath,
+                                                   subIndication: missing ? .signedDataNotFound : .formatFailure,
+                                                   indication: missing ? .indeterminate : .totalFailed,
+                                                   error: Finding(missing ? .inputFileNotFound : .inputUnreadable,
+                                                                  ["reason": .text(failure.reason)]))
+        if isTimestampFile(path) { report.kind = .timestamp }
+        return VerificationOutcome(report: report, inputError: failure)
     }
 }
