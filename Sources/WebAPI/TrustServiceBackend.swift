@@ -79,8 +79,7 @@ public final class AuthorityBackend: TrustServiceBackend {
     }
 
     public func currentCRL(_ issuer: CertificateAuthority.CRLIssuer) async throws -> [UInt8] {
-        let crls = self.crls
-        return try await work.run { try crls.current(issuer) }
+        try await crls.current(issuer, work: work)
     }
 
     public func caCertificate(_ issuer: CertificateAuthority.CRLIssuer) -> [UInt8] {
@@ -98,15 +97,16 @@ public final class AuthorityBackend: TrustServiceBackend {
 
 /// The current CRLs, reissued when a revocation happened since or half their validity passed.
 ///
-/// One reissue runs at a time, on one pool thread: meanwhile, and when it fails (a CA key
-/// kept offline, a register locked by another process), the latest CRL still before its
-/// nextUpdate is served, so a stuck reissue never holds more than one thread nor turns
-/// relying parties away while a valid CRL exists.
+/// One reissue per CA runs at a time, on one pool thread; requests that come meanwhile
+/// await it without holding a thread, and get the new CRL (a relying party asking just
+/// after a revocation must see it). When the reissue fails (a CA key kept offline, a
+/// register locked by another process), the latest CRL still before its nextUpdate is
+/// served, so relying parties are not turned away while a valid CRL exists.
 final class CRLCache: Sendable {
     private let authority: CertificateAuthority
     private let passphrase: Passphrase
     private let logger: Logger?
-    private let reissuing = Mutex(false)
+    private let reissues = Mutex<[CertificateAuthority.CRLIssuer: Task<[UInt8], any Error>]>([:])
 
     init(authority: CertificateAuthority, passphrase: Passphrase, logger: Logger?) {
         self.authority = authority
@@ -114,22 +114,22 @@ final class CRLCache: Sendable {
         self.logger = logger
     }
 
-    func current(_ which: CertificateAuthority.CRLIssuer) throws -> [UInt8] {
-        if let stored = try authority.currentCRL(which) { return stored.der }
-        let mine = reissuing.withLock { busy in
-            if busy { return false }
-            busy = true
-            return true
+    func current(_ which: CertificateAuthority.CRLIssuer, work: BlockingWork) async throws -> [UInt8] {
+        let authority = self.authority, passphrase = self.passphrase
+        if let stored = try await work.run({ try authority.currentCRL(which) }) { return stored.der }
+        let reissue = reissues.withLock { running in
+            if let task = running[which] { return task }
+            let task = Task<[UInt8], any Error> {
+                defer { self.reissues.withLock { $0[which] = nil } }
+                return try await work.run { try authority.makeCRL(which, passphrase: passphrase).derBytes }
+            }
+            running[which] = task
+            return task
         }
-        guard mine else {
-            if let usable = try authority.latestUsableCRL(which) { return usable }
-            throw SignServiceError(code: .ioFailure, reason: "the \(which.rawValue) CRL is being reissued and no earlier one is current")
-        }
-        defer { reissuing.withLock { $0 = false } }
         do {
-            return try authority.makeCRL(which, passphrase: passphrase).derBytes
+            return try await reissue.value
         } catch {
-            guard let usable = try? authority.latestUsableCRL(which) else { throw error }
+            guard let usable = try await work.run({ try authority.latestUsableCRL(which) }) else { throw error }
             logger?.warning("the \(which.rawValue) CRL could not be reissued (\(error)); the latest one, still current, is served")
             return usable
         }
