@@ -569,6 +569,8 @@ public final class SignatureVerifier: Sendable {
         var crls: [CertificateRevocationList] = []
         for certificate in certificates where !certificate.isSelfIssued {
             if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
+            // Nothing to download (no http CRL address): no need noted, so no second pass.
+            guard certificate.crlDistributionPoints.contains(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else { continue }
             let answer: Result<CertificateRevocationList?, SignServiceError>
             if let lookup = Self.lookup {
                 // A pass of ``withRevocationData(_:)``: what is not fetched yet is noted for
