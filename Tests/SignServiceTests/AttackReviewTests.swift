@@ -117,8 +117,10 @@ struct AttackReviewTests {
             try await client.execute(uri: "/ocsp", method: .post, headers: [.contentType: "application/ocsp-request"],
                                      body: ByteBuffer(bytes: [0x30, 0x00])) { response in #expect(response.status == .ok) }
             let ocsp = ContinuousClock.now - ocspStarted
-            #expect(healthz < .seconds(1))
-            #expect(ocsp < .seconds(2), "an OCSP answer (a malformedRequest reply, no I/O) took \(ocsp) behind blocked CRL reissues; healthz took \(healthz)")
+            #expect(healthz < .seconds(hold - 2))
+            // Not a speed goal: the answer must not wait for the lock (held `hold` seconds), whatever
+            // the load of the machine running the tests.
+            #expect(ocsp < .seconds(hold - 2), "an OCSP answer (a malformedRequest reply, no I/O) took \(ocsp) behind blocked CRL reissues; healthz took \(healthz)")
             try await crlRequests.value
         }
     }
