@@ -117,10 +117,12 @@ struct AttackReviewTests {
             try await client.execute(uri: "/ocsp", method: .post, headers: [.contentType: "application/ocsp-request"],
                                      body: ByteBuffer(bytes: [0x30, 0x00])) { response in #expect(response.status == .ok) }
             let ocsp = ContinuousClock.now - ocspStarted
-            #expect(healthz < .seconds(hold - 2))
+            // In process, both requests run on Swift's shared cooperative pool, which other suites
+            // running in parallel may keep busy: compare the OCSP answer with /healthz, which
+            // needs no pool thread of the service, rather than with a fixed time.
             // Not a speed goal: the answer must not wait for the lock (held `hold` seconds), whatever
             // the load of the machine running the tests.
-            #expect(ocsp < .seconds(hold - 2), "an OCSP answer (a malformedRequest reply, no I/O) took \(ocsp) behind blocked CRL reissues; healthz took \(healthz)")
+            #expect(ocsp - healthz < .seconds(hold - 3), "an OCSP answer (a malformedRequest reply, no I/O) took \(ocsp) behind blocked CRL reissues; healthz took \(healthz)")
             try await crlRequests.value
         }
     }
