@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SignService
 
-struct CertVerify: ParsableCommand {
+struct CertVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Validate a certificate's path to a trusted root (RFC 5280); exit 0 valid, 1 not.",
@@ -51,9 +51,9 @@ struct CertVerify: ParsableCommand {
         if trust.isEmpty { throw ValidationError("give the trusted roots with --trust ROOTS.pem") }
     }
 
-    func run() throws {
+    func run() async throws {
         var result: CertificateValidation.Result!
-        try reportingErrors {
+        try await reportingErrors {
             var request = CertificateValidation.Request(trustAnchors: try trust.flatMap { try Certificate.loadAll(FileIO.read($0), source: $0) })
             request.intermediates = try untrusted.flatMap { try Certificate.loadAll(FileIO.read($0), source: $0) }
             request.crls = try crl.flatMap { try CertificateRevocationList.loadAll(FileIO.read($0), source: $0) }
@@ -64,7 +64,7 @@ struct CertVerify: ParsableCommand {
             request.maximumDepth = maxDepth
             if crl.isEmpty { request.revocationFetcher = lookup.fetcher() }
             let leaf = try Certificate.loadAll(FileIO.read(certificate), source: certificate)[0]
-            result = CertificateValidation.validate(leaf, request)
+            result = await CertificateValidation.validate(leaf, request)
         }
         if json {
             let encoder = JSONEncoder()

@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import SignService
 
-struct Sign: TakesFileList {
+struct Sign: AsyncParsableCommand, TakesFileList {
     static let configuration = CommandConfiguration(
         abstract: "Sign documents: CAdES B-B, B-T or B-LT, CMS SignedData in DER.",
         discussion: """
             Writes FILE.p7s next to each FILE (a detached signature) unless --out
             or --out-dir says otherwise; --attached puts the document inside the
             signature instead. Existing outputs are never overwritten without
-            --force. Many files are signed in parallel on all cores.
+            --force. Many files are signed in parallel on all cores; with --tsa,
+            up to 16 (or 4 per core) wait for the TSA at once.
 
             The key's passphrase comes from --passphrase-file, the
             SIGNTOOL_PASSPHRASE variable, or a prompt on the terminal.
@@ -128,8 +129,8 @@ struct Sign: TakesFileList {
         }
     }
 
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let identity = try loadIdentity()
             if !allowInvalidCertificate { try identity.checkUsableForSigning() }
             let chosenLevel = level.flatMap(SignatureLevel.init(name:)) ?? (tsaOptions.tsa == nil ? .baselineB : .baselineT)
@@ -137,15 +138,15 @@ struct Sign: TakesFileList {
             let options = SignatureOptions(digest: digest.flatMap(DigestAlgorithm.init(name:)), rsaPSS: pss,
                                            attached: attached, level: chosenLevel, timestampService: service)
             if let addTo, addsToContainer {
-                try ASiCContainer.addSignature(to: addTo, signer: try CAdESSigner(identity: identity, options: options))
+                try await ASiCContainer.addSignature(to: addTo, signer: try await CAdESSigner(identity: identity, options: options))
                 if !quiet { print(addTo) }
             } else if let addTo {
-                try coSign(existing: addTo, identity: identity, options: options)
+                try await coSign(existing: addTo, identity: identity, options: options)
             } else if let asic {
-                try ASiCContainer.create(at: asic, files: files, signer: try CAdESSigner(identity: identity, options: options), replace: force)
+                try await ASiCContainer.create(at: asic, files: files, signer: try await CAdESSigner(identity: identity, options: options), replace: force)
                 if !quiet { print(asic) }
             } else {
-                try signAll(identity: identity, options: options)
+                try await signAll(identity: identity, options: options)
             }
         }
     }
@@ -173,14 +174,14 @@ struct Sign: TakesFileList {
                                    chain: Array(certificates.dropFirst()) + extra)
     }
 
-    private func signAll(identity: SigningIdentity, options: SignatureOptions) throws {
+    private func signAll(identity: SigningIdentity, options: SignatureOptions) async throws {
         let outputs: [String]
         do { outputs = try SignatureOutputNaming(out: out, directory: outDir).outputPaths(for: files) } catch {
             throw ValidationError(error.description)
         }
-        let signer = try CAdESSigner(identity: identity, options: options)
+        let signer = try await CAdESSigner(identity: identity, options: options)
         let progress = ProgressBar(total: files.count)
-        let result = signer.signBatch(files, outputs: outputs, replace: force, progress: { progress.advance() })
+        let result = await signer.signBatch(files, outputs: outputs, replace: force, progress: { progress.advance() })
         progress.finish()
         if !quiet {
             FileHandle.standardOutput.write(Data(result.written.map { $0 + "\n" }.joined().utf8))
@@ -191,9 +192,9 @@ struct Sign: TakesFileList {
         throw ExitCode(ExitStatus.code(for: first.error))
     }
 
-    private func coSign(existing: String, identity: SigningIdentity, options: SignatureOptions) throws {
+    private func coSign(existing: String, identity: SigningIdentity, options: SignatureOptions) async throws {
         let bytes = try FileIO.read(existing)
-        let updated = try CAdES.addSignature(to: bytes, source: existing, contentAt: files[0], with: identity,
+        let updated = try await CAdES.addSignature(to: bytes, source: existing, contentAt: files[0], with: identity,
                                              options: options)
         let target = out ?? existing
         // Replacing the signature being extended is the point of --add-to; the rename is atomic.

@@ -50,6 +50,34 @@ struct AsyncNetworkTests {
         #expect(server.requests().filter { $0.path == "/slow" }.count == 64)
     }
 
+    @Test("a batch timestamped through a slow TSA keeps many requests waiting at once, not one per core; every signature is B-T")
+    func batchOverlapsTimestamps() throws {
+        let pki = try TestPKI()
+        let work = try ScratchDirectory()
+        let signer = try pki.issue("official", subject: "/C=SY/CN=Batch Official")
+        let port = try TestServer.freePort()
+        let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(port)")
+        let service = try TestServer(authority: ca, port: port)
+        let token = try String(contentsOfFile: ca.data + "/service/tsa-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let log = work.path("proxy.json")
+        // Each timestamp waits 0.5 s in the proxy before the real TSA answers it.
+        let proxy = try HostileHTTPServer(script: "slow_proxy.py", arguments: [service.url + "/tsa", "0.5", log], log: log)
+        let files = try (0..<24).map { try work.write("letter-\($0).txt", "letter \($0)\n") }
+        let signed = try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--chain", pki.chainFile,
+                                         "--tsa", proxy.url + "/tsa", "--quiet"] + files, in: work.url,
+                                        environment: ["SIGNTOOL_TSA_TOKEN": token])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        struct Seen: Decodable { let most: Int; let total: Int }
+        let seen = try JSONDecoder().decode(Seen.self, from: Data(try work.read("proxy.json")))
+        #expect(seen.total == 24)
+        // Two cores: a batch that held a thread per waiting signature would keep two waiting.
+        #expect(seen.most >= 8, "at most \(seen.most) requests waited at once")
+        _ = try work.write("roots.pem", try String(contentsOfFile: pki.root, encoding: .utf8) + String(contentsOfFile: ca.root, encoding: .utf8))
+        let verified = try Shell.signtool(["verify", "--trust", "roots.pem", "--offline", "--json"] + files.map { $0 + ".p7s" }, in: work.url)
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.components(separatedBy: "\"level\":\"B-T\"").count - 1 == 24, "\(verified.stdout.prefix(600))")
+    }
+
     @Test("an endless body is cut near its limit while it streams; an announced length over it is refused unread")
     func bodyCutWhileStreaming() async throws {
         try await withTaskExecutorPreference(Self.executor) { try await cutWhileStreaming() }

@@ -131,7 +131,7 @@ struct FindingsTests {
     }
 
     @Test("a report with findings survives JSON: same codes and params, renders in Arabic")
-    func reportRoundTrip() throws {
+    func reportRoundTrip() async throws {
         let pki = try TestPKI()
         let work = try ScratchDirectory()
         try work.write("doc.txt", "document\n")
@@ -140,7 +140,7 @@ struct FindingsTests {
                                    in: work.url).status == 0)
         try work.write("doc.txt", "altered\n")
         let anchors = try Certificate.loadAll(Array(try Data(contentsOf: URL(fileURLWithPath: pki.root))), source: pki.root)
-        let report = try SignatureVerifier(policy: VerificationPolicy(trustAnchors: anchors))
+        let report = try await SignatureVerifier(policy: VerificationPolicy(trustAnchors: anchors))
             .verify(signatureAt: work.path("doc.txt.p7s"), contentAt: work.path("doc.txt"))
         let signature = try #require(report.signatures.first)
         #expect(signature.errors.map(\.code) == [.documentAltered])

@@ -28,11 +28,11 @@ struct LibraryDecisionsTests {
     }
 
     @Test("each kind is recognised by name, a renamed container by its first bytes, and garbage is refused clearly")
-    func kinds() throws {
-        let signer = try CAdESSigner(identity: identity)
+    func kinds() async throws {
+        let signer = try await CAdESSigner(identity: identity)
         let document = try work.write("decision.txt", "decision 12/2026\n")
-        try work.write("decision.txt.p7s", bytes: try signer.sign(fileAt: document))
-        try ASiCContainer.create(at: work.path("bundle.asice"), files: [document], signer: signer)
+        try work.write("decision.txt.p7s", bytes: try await signer.sign(fileAt: document))
+        try await ASiCContainer.create(at: work.path("bundle.asice"), files: [document], signer: signer)
         try work.write("bundle.SCE", bytes: try work.read("bundle.asice"))
         // A container renamed to look like a signature is still a container.
         try work.write("renamed.p7s", bytes: try work.read("bundle.asice"))
@@ -52,36 +52,36 @@ struct LibraryDecisionsTests {
         #expect(VerificationInput.kind(ofFileAt: work.path("missing.tsr")) == .timestamp)
         #expect(VerificationInput.kind(ofFileAt: work.path("missing.p7s")) == .signature)
 
-        let signature = try verifier.verify(inputAt: work.path("decision.txt.p7s"))
+        let signature = try await verifier.verify(inputAt: work.path("decision.txt.p7s"))
         #expect(signature.kind == .signature)
         #expect(signature.indication == .totalPassed)
         for name in ["bundle.asice", "renamed.p7s"] {
-            let container = try verifier.verify(inputAt: work.path(name))
+            let container = try await verifier.verify(inputAt: work.path(name))
             #expect(container.kind == .container, "\(name)")
             #expect(container.indication == .totalPassed, "\(name)")
             #expect(container.coveredFiles == ["decision.txt"], "\(name)")
         }
 
         // Garbage named .p7s: a clear malformed-input error, and a TOTAL_FAILED report that carries it.
-        #expect {
-            try verifier.verify(inputAt: work.path("garbage.p7s"))
+        await #expect {
+            try await verifier.verify(inputAt: work.path("garbage.p7s"))
         } throws: { error in
             guard let error = error as? SignServiceError else { return false }
             return error.code == .malformedInput && error.reason.contains("not a CMS signature (neither DER nor PEM)")
         }
-        let garbage = verifier.outcome(forInputAt: work.path("garbage.p7s"))
+        let garbage = await verifier.outcome(forInputAt: work.path("garbage.p7s"))
         #expect(garbage.inputError?.code == .malformedInput)
         #expect(garbage.report.indication == .totalFailed)
         #expect(garbage.report.subIndication == .formatFailure)
         #expect(garbage.report.kind == .signature)
 
         // A .tsr goes to the timestamp verifier, which refuses what is not a TimeStampResp.
-        let timestamp = verifier.outcome(forInputAt: work.path("decision.txt.tsr"))
+        let timestamp = await verifier.outcome(forInputAt: work.path("decision.txt.tsr"))
         #expect(timestamp.report.kind == .timestamp)
         #expect(timestamp.report.indication == .totalFailed)
         #expect(timestamp.inputError?.code == .malformedInput)
 
-        let missing = verifier.outcome(forInputAt: work.path("missing.p7s"))
+        let missing = await verifier.outcome(forInputAt: work.path("missing.p7s"))
         #expect(missing.inputError?.code == .fileNotFound)
         #expect(missing.report.indication == .indeterminate)
         #expect(missing.report.subIndication == .signedDataNotFound)
@@ -100,7 +100,7 @@ struct LibraryDecisionsTests {
     }
 
     @Test("a batch of 20 where one document is unreadable and one output exists: exactly those two fail, 18 signatures verify")
-    func batch() throws {
+    func batch() async throws {
         let files = try (0..<20).map { try work.write("letter-\($0).txt", "letter number \($0)\n") }
         try FileManager.default.createDirectory(atPath: work.path("out"), withIntermediateDirectories: true)
         // Unreadable: no permission, or, for root (whom permissions do not stop), a directory.
@@ -114,9 +114,9 @@ struct LibraryDecisionsTests {
         try work.write("out/letter-11.txt.p7s", "precious")
 
         let outputs = try SignatureOutputNaming(directory: work.path("out")).outputPaths(for: files)
-        let signer = try CAdESSigner(identity: identity)
+        let signer = try await CAdESSigner(identity: identity)
         let calls = Mutex(0)
-        let result = signer.signBatch(files, outputs: outputs, replace: false, progress: { calls.withLock { $0 += 1 } })
+        let result = await signer.signBatch(files, outputs: outputs, replace: false, progress: { calls.withLock { $0 += 1 } })
 
         #expect(calls.withLock { $0 } == 20)
         #expect(!result.succeeded)
@@ -131,7 +131,7 @@ struct LibraryDecisionsTests {
         #expect(written.count == 18)
         #expect(written == outputs.enumerated().filter { ![4, 11].contains($0.offset) }.map(\.element))
         for (index, output) in outputs.enumerated() where ![4, 11].contains(index) {
-            let report = try verifier.verify(inputAt: output, contentAt: files[index])
+            let report = try await verifier.verify(inputAt: output, contentAt: files[index])
             #expect(report.indication == .totalPassed, "\(output)")
         }
         let openssl = try Shell.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", outputs[0],

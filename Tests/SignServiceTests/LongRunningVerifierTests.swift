@@ -52,7 +52,7 @@ struct LongRunningVerifierTests {
     }
 
     @Test("the validation time is per call: one verifier judges the same signature valid now and expired later")
-    func timePerCall() throws {
+    func timePerCall() async throws {
         let pki = try TestPKI()
         let work = try ScratchDirectory()
         let signer = try pki.issue("official", subject: "/C=SY/CN=Official", endDate: "20991231235959Z")
@@ -62,11 +62,11 @@ struct LongRunningVerifierTests {
                                         intermediates: try Certificate.loadAll(try FileIO.read(pki.issuing), source: "issuing"))
         let verifier = try SignatureVerifier(policy: policy)
         let signature = work.path("decision.txt.p7s")
-        #expect(try verifier.verify(signatureAt: signature).indication == .totalPassed)
-        let afterExpiry = try verifier.verify(signatureAt: signature, at: Date(timeIntervalSince1970: 4_200_000_000))
+        #expect(try await verifier.verify(signatureAt: signature).indication == .totalPassed)
+        let afterExpiry = try await verifier.verify(signatureAt: signature, at: Date(timeIntervalSince1970: 4_200_000_000))
         #expect(afterExpiry.indication != .totalPassed, "\(afterExpiry.jsonLine())")
         // And back: the cached result for "now" was not replaced by the later one for good.
-        #expect(try verifier.verify(signatureAt: signature).indication == .totalPassed)
+        #expect(try await verifier.verify(signatureAt: signature).indication == .totalPassed)
     }
 
     @Test("caches are bounded: a hundred thousand keys leave at most the capacity; expired values are computed again; one computation per key at a time")

@@ -6,7 +6,7 @@ import Testing
 @Suite("verification: DER fast path agrees with OpenSSL's CMS code")
 struct VerificationPathsTests {
     @Test("same indication, sub-indication, signer and time for good, altered, forged and co-signed signatures")
-    func pathsAgree() throws {
+    func pathsAgree() async throws {
         let pki = try TestPKI()
         let work = try ScratchDirectory()
         let ec = try pki.issue("ec", subject: "/C=SY/O=وزارة الصناعة/CN=موقّع", key: .p256)
@@ -42,8 +42,8 @@ struct VerificationPathsTests {
         var seen: Set<String> = []
         for name in ["good", "altered", "forged", "cosigned", "rsa", "usage", "openssl"] {
             let path = work.path("\(name).txt.p7s")
-            let a = try fast.verify(signatureAt: path)
-            let b = try reference.verify(signatureAt: path)
+            let a = try await fast.verify(signatureAt: path)
+            let b = try await reference.verify(signatureAt: path)
             #expect(a.indication == b.indication, "\(name)")
             #expect(a.subIndication == b.subIndication, "\(name)")
             #expect(a.signatures.count == b.signatures.count, "\(name)")

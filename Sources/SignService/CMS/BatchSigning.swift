@@ -73,36 +73,39 @@ public struct BatchSigningResult: Sendable {
 }
 
 extension CAdESSigner {
+    /// Documents signed at once by ``signBatch(_:outputs:replace:progress:)``: one per core
+    /// when signing is all computation (or reads whole documents); more when each signature
+    /// mostly waits for a TSA, so the servers' latency overlaps.
+    public var batchWidth: Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return usesNetwork && !isEnveloping ? max(16, 4 * cores) : cores
+    }
+
     /// Signs every document of `files` into `outputs[i]` (see ``SignatureOutputNaming``),
-    /// in parallel on all cores. One document's failure does not stop the others: each is
+    /// ``batchWidth`` at a time. One document's failure does not stop the others: each is
     /// reported with its error. An existing output is left unchanged (and reported) unless
     /// `replace`. Every output appears complete or not at all, and the directories that
     /// hold them are flushed, each once, before this returns: a signature listed as written
     /// survives a power cut. `progress` is called once per document, from any thread.
     public func signBatch(_ files: [String], outputs: [String], replace: Bool = false,
-                          progress: (@Sendable () -> Void)? = nil) -> BatchSigningResult {
+                          progress: (@Sendable () -> Void)? = nil) async -> BatchSigningResult {
         precondition(files.count == outputs.count, "one output per document")
-        let failures = Mutex<[BatchSigningResult.Failure]>([])
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            var failure: SignServiceError?
-            do {
-                let signature = try sign(fileAt: files[index])
-                // Each directory is flushed once below, not once per file.
-                try FileIO.writeAtomically(signature, to: outputs[index], replace: replace, syncDirectory: false)
-            } catch let error as SignServiceError where error.code == .outputExists {
-                failure = SignServiceError(code: .outputExists,
-                                           reason: "\(outputs[index]) already exists and was left unchanged; use --force to replace it or --add-to to co-sign")
-            } catch let error as SignServiceError {
-                failure = error
-            } catch {
-                failure = SignServiceError(code: .cryptoFailure, reason: "\(error)")
+        var failed: [BatchSigningResult.Failure] = []
+        await withTaskGroup(of: BatchSigningResult.Failure?.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < files.count else { return }
+                let index = next
+                next += 1
+                group.addTask { await self.signOne(index, files[index], into: outputs[index], replace: replace) }
             }
-            if let failure {
-                failures.withLock { $0.append(.init(index: index, file: files[index], output: outputs[index], error: failure)) }
+            for _ in 0..<min(batchWidth, files.count) { startNext() }
+            for await failure in group {
+                if let failure { failed.append(failure) }
+                progress?()
+                startNext()
             }
-            progress?()
         }
-        var failed = failures.withLock { $0 }
         var failedIndices = Set(failed.map(\.index))
         // The signatures' names reach the disk before any is reported as written.
         let directoryOf = outputs.map { FileIO.splitPath($0).directory }
@@ -117,5 +120,22 @@ extension CAdESSigner {
         }
         failed.sort { $0.index < $1.index }
         return BatchSigningResult(files: files, outputs: outputs, failures: failed)
+    }
+
+    /// One document of a batch; nil when its signature was written.
+    private func signOne(_ index: Int, _ file: String, into output: String, replace: Bool) async -> BatchSigningResult.Failure? {
+        do {
+            let signature = try await sign(fileAt: file)
+            // Each directory is flushed once by the batch, not once per file.
+            try FileIO.writeAtomically(signature, to: output, replace: replace, syncDirectory: false)
+            return nil
+        } catch let error as SignServiceError where error.code == .outputExists {
+            return .init(index: index, file: file, output: output, error: SignServiceError(code: .outputExists,
+                reason: "\(output) already exists and was left unchanged; use --force to replace it or --add-to to co-sign"))
+        } catch let error as SignServiceError {
+            return .init(index: index, file: file, output: output, error: error)
+        } catch {
+            return .init(index: index, file: file, output: output, error: SignServiceError(code: .cryptoFailure, reason: "\(error)"))
+        }
     }
 }

@@ -30,7 +30,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private let chainRevocationValues: [RevocationValue]
     private let fetcher: RevocationFetcher
 
-    init(identity: SigningIdentity, options: SignatureOptions) throws {
+    init(identity: SigningIdentity, options: SignatureOptions) async throws {
         try options.check(for: identity.key)
         let digest = options.digest ?? identity.key.defaultDigest
         self.identity = identity
@@ -64,7 +64,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         // The TSA's token stays with the TSA: CRL and OCSP addresses come from certificates.
         fetcher = RevocationFetcher(options: (options.timestampService?.http ?? HTTPFetcher.Options()).withoutCredentials)
         chainRevocationValues = options.level == .baselineLT
-            ? try Self.revocationValues(for: [identity.certificate] + identity.chain, fetcher: fetcher) : []
+            ? try await Self.revocationValues(for: [identity.certificate] + identity.chain, fetcher: fetcher) : []
     }
 
     /// A B-LT revocation value as it goes into SignedData's crls field.
@@ -84,50 +84,71 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     /// Revocation data for every certificate that is not a root (B-LT revocation values):
     /// the CRL at its distribution point, else an OCSP response from its responder (the
     /// issuer is looked for among `certificates` and `issuers`). A certificate reported
-    /// revoked or unknown stops the signature: it would not verify.
+    /// revoked or unknown stops the signature: it would not verify. The certificates'
+    /// revocation data is fetched concurrently; the values keep the certificates' order.
     static func revocationValues(for certificates: [Certificate], issuers: [Certificate] = [],
-                                 fetcher: RevocationFetcher) throws -> [RevocationValue] {
-        var values: [RevocationValue] = []
-        for certificate in certificates where !certificate.isSelfIssued {
-            var crlProblem: SignServiceError?
-            do {
-                if let crl = try fetcher.crlWaiting(for: certificate) {
-                    if let date = crl.revocationDate(of: certificate) {
-                        throw revoked(certificate, on: date, source: "its CRL")
-                    }
-                    if let next = crl.nextUpdate, next < Date() {
-                        throw SignServiceError(code: .serviceRefused,
-                            reason: "the CRL of \(crl.issuer) expired on \(CertificatePathValidator.format(next)) and no newer one is published; nothing was signed")
-                    }
-                    if !values.contains(.crl(crl.derBytes)) { values.append(.crl(crl.derBytes)) }
-                    continue
+                                 fetcher: RevocationFetcher) async throws -> [RevocationValue] {
+        let wanted = certificates.filter { !$0.isSelfIssued }
+        let answers = await withTaskGroup(of: (Int, Result<RevocationValue, any Error>).self) { group in
+            for (index, certificate) in wanted.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await revocationValue(for: certificate, among: certificates + issuers, fetcher: fetcher))) }
+                    catch { return (index, .failure(error)) }
                 }
-            } catch let error as SignServiceError {
-                crlProblem = error
             }
-            guard let url = certificate.ocspResponders.first else {
-                throw crlProblem ?? SignServiceError(code: .unsupportedAlgorithm,
-                    reason: "B-LT needs revocation data, but \(certificate.subject) names neither a CRL distribution point nor an OCSP responder")
-            }
-            guard let issuer = (certificates + issuers).first(where: { $0.issued(certificate) }) else {
-                throw SignServiceError(code: .unsupportedAlgorithm,
-                    reason: "B-LT needs the issuer of \(certificate.subject) to ask its OCSP responder: add it with --chain")
-            }
-            let response = try OCSPClient.fetchResponseWaiting(for: certificate, issuer: issuer, url: url, options: fetcher.options)
-            let answer = try OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: nil, source: url)
-            guard answer.isCurrent(at: Date()) else {
-                throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current; nothing was signed")
-            }
-            switch answer.status {
-            case .good: break
-            case .revoked(let date):
-                throw revoked(certificate, on: date, source: url)
-            case .unknown:
-                throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP responder does not know \(certificate.subject)")
-            }
-            values.append(.ocspResponse(response))
+            var answers: [(Int, Result<RevocationValue, any Error>)] = []
+            for await answer in group { answers.append(answer) }
+            return answers.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        // The first certificate's problem is the one reported, whichever answered first.
+        var values: [RevocationValue] = []
+        for answer in answers {
+            let value = try answer.get()
+            if !values.contains(value) { values.append(value) }
         }
         return values
+    }
+
+    /// One certificate's revocation value: its CRL, else its OCSP responder's answer. A
+    /// revocation on the CRL stops here; the responder is not asked to overrule it.
+    private static func revocationValue(for certificate: Certificate, among candidates: [Certificate],
+                                        fetcher: RevocationFetcher) async throws -> RevocationValue {
+        var crlProblem: SignServiceError?
+        do {
+            if let crl = try await fetcher.crl(for: certificate) {
+                if let date = crl.revocationDate(of: certificate) {
+                    throw revoked(certificate, on: date, source: "its CRL")
+                }
+                if let next = crl.nextUpdate, next < Date() {
+                    throw SignServiceError(code: .serviceRefused,
+                        reason: "the CRL of \(crl.issuer) expired on \(CertificatePathValidator.format(next)) and no newer one is published; nothing was signed")
+                }
+                return .crl(crl.derBytes)
+            }
+        } catch let error as SignServiceError where error.code != .certificateRevoked {
+            crlProblem = error
+        }
+        guard let url = certificate.ocspResponders.first else {
+            throw crlProblem ?? SignServiceError(code: .unsupportedAlgorithm,
+                reason: "B-LT needs revocation data, but \(certificate.subject) names neither a CRL distribution point nor an OCSP responder")
+        }
+        guard let issuer = candidates.first(where: { $0.issued(certificate) }) else {
+            throw SignServiceError(code: .unsupportedAlgorithm,
+                reason: "B-LT needs the issuer of \(certificate.subject) to ask its OCSP responder: add it with --chain")
+        }
+        let response = try await OCSPClient.fetchResponse(for: certificate, issuer: issuer, url: url, options: fetcher.options)
+        let answer = try OCSPClient.check(response: response, about: certificate, issuer: issuer, anchors: nil, source: url)
+        guard answer.isCurrent(at: Date()) else {
+            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP response is not current; nothing was signed")
+        }
+        switch answer.status {
+        case .good: break
+        case .revoked(let date):
+            throw revoked(certificate, on: date, source: url)
+        case .unknown:
+            throw SignServiceError(code: .serviceRefused, reason: "\(url): the OCSP responder does not know \(certificate.subject)")
+        }
+        return .ocspResponse(response)
     }
 
     private static func revoked(_ certificate: Certificate, on date: Date, source: String) -> SignServiceError {
@@ -163,8 +184,9 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     }
 
     /// The DER ContentInfo signing content with `contentDigest`; `content` is embedded when
-    /// the signature is enveloping.
-    func signature(contentDigest: [UInt8], content: UnsafeRawBufferPointer?, signingTime: Date) throws -> [UInt8] {
+    /// the signature is enveloping. At level T and above the signature value is sent to
+    /// the TSA, and the signature waits for its answer without holding a thread.
+    func signature(contentDigest: [UInt8], content: [UInt8]?, signingTime: Date) async throws -> [UInt8] {
         let messageDigest = DERWriter.sequence(DERWriter.oid(KnownOID.messageDigest),
                                                DERWriter.setOf([DERWriter.octetString(contentDigest)]))
         let time = DERWriter.sequence(DERWriter.oid(KnownOID.signingTime),
@@ -181,13 +203,13 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         if let service = options.timestampService, options.level >= .baselineT {
             // The signature-time-stamp covers the signature value (ETSI EN 319 122-1 5.3).
             let imprint = try ContentDigest.digest(value, algorithm: .sha256)
-            let stamp = try TimestampClient.timestampWaiting(digest: imprint, algorithm: .sha256, url: service.url, options: service.http)
+            let stamp = try await TimestampClient.timestamp(digest: imprint, algorithm: .sha256, url: service.url, options: service.http)
             let attribute = DERWriter.sequence(DERWriter.oid(KnownOID.signatureTimeStampToken), DERWriter.setOf([stamp.token.der]))
             signerInfo += DERWriter.setOf([attribute], tag: 0xA1)
             if options.level == .baselineLT {
                 revocationValues = chainRevocationValues
                 if let tsa = stamp.token.tsaCertificate {
-                    revocationValues += try Self.revocationValues(for: [tsa], issuers: [identity.certificate] + identity.chain,
+                    revocationValues += try await Self.revocationValues(for: [tsa], issuers: [identity.certificate] + identity.chain,
                                                                   fetcher: fetcher).filter { !revocationValues.contains($0) }
                 }
             }
@@ -195,7 +217,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
         let signerInfoSequence = DERWriter.tlv(DER.sequence, signerInfo)
         var encapsulated = DERWriter.oid(KnownOID.data)
         if let content {
-            encapsulated += DERWriter.tlv(0xA0, DERWriter.octetString(Array(content)))
+            encapsulated += DERWriter.tlv(0xA0, DERWriter.octetString(content))
         }
         let crls = revocationValues.isEmpty ? [] : DERWriter.setOf(revocationValues.map(\.encoded), tag: 0xA1)
         // RFC 5652 5.1: version 5 when the crls field holds an "other" revocation format.

@@ -94,8 +94,8 @@ public enum CAdES {
     /// Signs the file at `path`, streaming it through the digest in 1 MiB chunks.
     /// Returns the DER-encoded ContentInfo. For many files, make one `CAdESSigner`.
     public static func sign(fileAt path: String, with identity: SigningIdentity,
-                            options: SignatureOptions = .init()) throws -> [UInt8] {
-        try CAdESSigner(identity: identity, options: options).sign(fileAt: path)
+                            options: SignatureOptions = .init()) async throws -> [UInt8] {
+        try await CAdESSigner(identity: identity, options: options).sign(fileAt: path)
     }
 
     /// Adds a parallel SignerInfo to an existing signature of the same content (co-signing),
@@ -106,7 +106,7 @@ public enum CAdES {
     /// co-sign a different document by mistake.
     public static func addSignature(to existing: [UInt8], source: String, contentAt contentPath: String?,
                                     with identity: SigningIdentity,
-                                    options: SignatureOptions = .init()) throws -> [UInt8] {
+                                    options: SignatureOptions = .init()) async throws -> [UInt8] {
         try options.check(for: identity.key)
         let cms = try CMSContentInfo(encoded: existing, source: source)
         let infos = cms.signerInfos
@@ -139,7 +139,7 @@ public enum CAdES {
             }
         }
 
-        let revocationValues = try addSignerInfo(to: cms, identity: identity, digest: digest, options: options)
+        let revocationValues = try await addSignerInfo(to: cms, identity: identity, digest: digest, options: options)
         try addCertificates(identity, to: cms)
         return try CAdESSignatureTemplate.addingRevocationValues(revocationValues, to: try cms.derBytes())
     }
@@ -148,7 +148,7 @@ public enum CAdES {
     /// digest algorithm (`CMS_REUSE_DIGEST`), and signs it; returns the revocation values
     /// B-LT asks to embed.
     private static func addSignerInfo(to cms: CMSContentInfo, identity: SigningIdentity, digest: DigestAlgorithm,
-                                      options: SignatureOptions) throws -> [CAdESSignatureTemplate.RevocationValue] {
+                                      options: SignatureOptions) async throws -> [CAdESSignatureTemplate.RevocationValue] {
         var flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES | CMS_REUSE_DIGEST | CMS_PARTIAL)
         if options.rsaPSS { flags |= UInt32(CMS_KEY_PARAM) }
         OpenSSLErrorQueue.clear()
@@ -172,8 +172,8 @@ public enum CAdES {
         guard let service = options.timestampService, options.level >= .baselineT else { return [] }
         guard let value = CMS_SignerInfo_get0_signature(si) else { throw SignServiceError.openSSL("no signature value") }
         let signatureValue = Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
-        let stamp = try TimestampClient.timestampWaiting(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
-                                                  algorithm: .sha256, url: service.url, options: service.http)
+        let stamp = try await TimestampClient.timestamp(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
+                                                        algorithm: .sha256, url: service.url, options: service.http)
         OpenSSLErrorQueue.clear()
         let added = stamp.token.der.withUnsafeBufferPointer {
             CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, $0.baseAddress, Int32($0.count))
@@ -182,7 +182,7 @@ public enum CAdES {
         guard options.level == .baselineLT else { return [] }
         var certificates = [identity.certificate] + identity.chain
         if let tsa = stamp.token.tsaCertificate { certificates.append(tsa) }
-        return try CAdESSignatureTemplate.revocationValues(for: certificates, fetcher: RevocationFetcher(options: service.http))
+        return try await CAdESSignatureTemplate.revocationValues(for: certificates, fetcher: RevocationFetcher(options: service.http))
     }
 
     /// Embeds the signer's certificate and chain, skipping any already present.
@@ -213,31 +213,40 @@ public enum CAdES {
 }
 
 /// Signs documents for one identity with one set of options; safe to use from many
-/// threads at once (a batch signs in parallel through one signer).
+/// tasks at once (a batch signs in parallel through one signer).
+///
+/// Signing is asynchronous because levels T and LT talk to servers (the TSA, CRL
+/// distribution points, OCSP responders): a signature waits for their answers without
+/// holding a thread. At level B nothing is awaited but the signing itself.
 public final class CAdESSigner: Sendable {
     private let template: CAdESSignatureTemplate
 
-    public init(identity: SigningIdentity, options: SignatureOptions = .init()) throws {
-        template = try CAdESSignatureTemplate(identity: identity, options: options)
+    /// At level LT the revocation data of the signer's chain is fetched here, once for
+    /// every document this signer signs; a revoked chain stops here, before any document.
+    public init(identity: SigningIdentity, options: SignatureOptions = .init()) async throws {
+        template = try await CAdESSignatureTemplate(identity: identity, options: options)
+    }
+
+    /// Whether signatures wait on a server (level T and above).
+    public var usesNetwork: Bool { template.options.timestampService != nil && template.options.level >= .baselineT }
+    /// Whether the signature carries the document (enveloping), which is then read whole.
+    public var isEnveloping: Bool { template.options.attached }
+
+    /// A detached signature over bytes in memory (an ASiC manifest).
+    public func sign(data: [UInt8], signingTime: Date = Date()) async throws -> [UInt8] {
+        let digest = try ContentDigest.digest(data, algorithm: template.digest)
+        return try await template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
     }
 
     /// Signs the file at `path`: detached signatures hash it as a stream; enveloping ones
     /// (which must carry it) read it whole.
-    /// A detached signature over bytes in memory (an ASiC manifest).
-    public func sign(data: [UInt8], signingTime: Date = Date()) throws -> [UInt8] {
-        let digest = try ContentDigest.digest(data, algorithm: template.digest)
-        return try template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
-    }
-
-    public func sign(fileAt path: String, signingTime: Date = Date()) throws -> [UInt8] {
+    public func sign(fileAt path: String, signingTime: Date = Date()) async throws -> [UInt8] {
         if template.options.attached {
             let content = try FileIO.read(path, limit: 1 << 30)
-            return try content.withUnsafeBytes { raw in
-                let digest = try ContentDigest.digests(of: raw, algorithms: [template.digest])[template.digest]!
-                return try template.signature(contentDigest: digest, content: raw, signingTime: signingTime)
-            }
+            let digest = try content.withUnsafeBytes { try ContentDigest.digests(of: $0, algorithms: [template.digest])[template.digest]! }
+            return try await template.signature(contentDigest: digest, content: content, signingTime: signingTime)
         }
         let digest = try ContentDigest.digests(ofFileAt: path, algorithms: [template.digest])[template.digest]!
-        return try template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
+        return try await template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
     }
 }

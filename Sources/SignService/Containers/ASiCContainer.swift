@@ -20,7 +20,7 @@ public enum ASiCContainer {
 
     /// Writes a new container at `output` with `files` signed by `signer`. The file's
     /// name in the container is its base name. The container appears complete or not at all.
-    public static func create(at output: String, files: [String], signer: CAdESSigner, replace: Bool = false) throws {
+    public static func create(at output: String, files: [String], signer: CAdESSigner, replace: Bool = false) async throws {
         if !replace && FileIO.exists(output) {
             throw SignServiceError(code: .outputExists, reason: "\(output) already exists; use --force to replace it")
         }
@@ -36,7 +36,7 @@ public enum ASiCContainer {
                                     algorithmURI: ASiCManifest.uri(for: .sha256), digest: digest))
         }
         let manifest = ASiCManifest(signatureName: "META-INF/signature001.p7s", references: references).xml()
-        let signature = try signer.sign(data: manifest)
+        let signature = try await signer.sign(data: manifest)
         try writeAtomically(to: output, replace: replace) { writer in
             for (file, name) in zip(files, names) { try writer.add(name: name, file: file) }
             try writer.add(name: "META-INF/ASiCManifest001.xml", bytes: manifest, compress: true)
@@ -45,7 +45,7 @@ public enum ASiCContainer {
     }
 
     /// Adds a signature by `signer` over every file the container holds (a co-signature).
-    public static func addSignature(to path: String, signer: CAdESSigner, limits: ContainerLimits = ContainerLimits()) throws {
+    public static func addSignature(to path: String, signer: CAdESSigner, limits: ContainerLimits = ContainerLimits()) async throws {
         let contents = try read(path, limits: limits, keepData: true)
         let dataNames = contents.dataNames
         guard !dataNames.isEmpty else { throw SignServiceError.malformed("\(path): the container holds no file to sign") }
@@ -58,7 +58,7 @@ public enum ASiCContainer {
                                    algorithmURI: ASiCManifest.uri(for: .sha256), digest: contents.digests[name]![.sha256]!)
         }
         let manifest = ASiCManifest(signatureName: "META-INF/signature\(suffix).p7s", references: references).xml()
-        let signature = try signer.sign(data: manifest)
+        let signature = try await signer.sign(data: manifest)
         try writeAtomically(to: path, replace: true) { writer in
             for name in contents.order where name != "mimetype" {
                 if let bytes = contents.metadata[name] ?? contents.data[name] {
@@ -77,12 +77,6 @@ public enum ASiCContainer {
         return try await verifier.withRevocationData { try evaluate(contents, at: path, verifier: verifier) }
     }
 
-    /// ``verify(at:verifier:limits:)`` for synchronous callers outside Swift concurrency.
-    public static func verify(at path: String, verifier: SignatureVerifier, limits: ContainerLimits = ContainerLimits()) throws -> ValidationReport {
-        let contents = try read(path, limits: limits, keepData: false)
-        return try verifier.withRevocationDataWaiting { try evaluate(contents, at: path, verifier: verifier) }
-    }
-
     /// One pass over a container read once: the files' digests are not computed again.
     private static func evaluate(_ contents: Contents, at path: String, verifier: SignatureVerifier) throws -> ValidationReport {
         let manifests = contents.metadata.keys.filter { $0.hasPrefix("META-INF/ASiCManifest") && $0.hasSuffix(".xml") }.sorted()
@@ -97,8 +91,9 @@ public enum ASiCContainer {
             guard let signatureBytes = contents.metadata[manifest.signatureName] else {
                 throw SignServiceError.malformed("\(path): \(manifestName) refers to \(manifest.signatureName), which the container does not hold")
             }
-            let report = try verifier.verify(signature: signatureBytes, name: manifest.signatureName,
-                                             detachedContent: manifestBytes, contentName: manifestName)
+            // This runs inside the container's pass: revocation needs are noted for it.
+            let report = try verifier.verifyPass(signature: signatureBytes, name: manifest.signatureName,
+                                                 detachedContent: manifestBytes, contentName: manifestName, at: Date())
             var problems: [Finding] = []
             for reference in manifest.references {
                 guard let algorithm = reference.algorithm else {

@@ -37,20 +37,6 @@ public enum OCSPClient {
         return answer
     }
 
-    /// ``status(of:issuer:url:anchors:options:)`` for synchronous callers outside Swift
-    /// concurrency (see ``Blocking``).
-    public static func statusWaiting(of certificate: Certificate, issuer: Certificate, url: String, anchors: [Certificate],
-                                     options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Status {
-        try Blocking.run { try await status(of: certificate, issuer: issuer, url: url, anchors: anchors, options: options) }
-    }
-
-    /// ``fetchResponse(for:issuer:url:options:)`` for synchronous callers outside Swift
-    /// concurrency (see ``Blocking``).
-    public static func fetchResponseWaiting(for certificate: Certificate, issuer: Certificate, url: String,
-                                            options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> [UInt8] {
-        try Blocking.run { try await fetchResponse(for: certificate, issuer: issuer, url: url, options: options) }
-    }
-
     /// The DER OCSPResponse `url` gives for `certificate`, after checking that it is a
     /// successful response echoing the request's nonce. Its signature is checked by `check`.
     public static func fetchResponse(for certificate: Certificate, issuer: Certificate, url: String,

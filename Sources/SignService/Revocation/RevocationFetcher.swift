@@ -50,11 +50,6 @@ public final class RevocationFetcher: Sendable {
         return nil
     }
 
-    /// ``crl(for:)`` for synchronous callers outside Swift concurrency (see ``Blocking``).
-    public func crlWaiting(for certificate: Certificate) throws -> CertificateRevocationList? {
-        try Blocking.run { try await self.crl(for: certificate) }
-    }
-
     /// `issuerKey` (issuer name and key identifier) keeps CRLs of different CAs apart on disk
     /// even when they were published at the same address.
     private func fetch(_ url: String, issuerKey: [UInt8]) async -> Result<CertificateRevocationList, SignServiceError> {

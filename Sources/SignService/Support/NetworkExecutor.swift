@@ -6,7 +6,7 @@ import Foundation
 /// Swift's cooperative pool has as many threads as cores; a caller that blocks some of
 /// them (a synchronous test, a command waiting for a subprocess) would otherwise delay
 /// every download and every deadline. Jobs here never block, so two threads serve any
-/// number of waiting exchanges, and ``Blocking`` may wait for them from any thread.
+/// number of waiting exchanges.
 final class NetworkExecutor: TaskExecutor, @unchecked Sendable {
     // `jobs` is guarded by `condition`.
     private let condition = NSCondition()

@@ -123,13 +123,6 @@ public enum TimestampClient {
         return Result(response: answer, token: token)
     }
 
-    /// ``timestamp(digest:algorithm:url:options:)`` for synchronous callers outside Swift
-    /// concurrency (see ``Blocking``).
-    public static func timestampWaiting(digest: [UInt8], algorithm: DigestAlgorithm, url: String,
-                                        options: HTTPFetcher.Options = HTTPFetcher.Options()) throws -> Result {
-        try Blocking.run { try await timestamp(digest: digest, algorithm: algorithm, url: url, options: options) }
-    }
-
     static func makeRequest(digest: [UInt8], algorithm: DigestAlgorithm) throws -> (der: [UInt8], nonce: [UInt8]) {
         OpenSSLErrorQueue.clear()
         guard let request = TS_REQ_new() else { throw SignServiceError.openSSL("allocation") }

@@ -53,13 +53,16 @@ public enum CertificateValidation {
         public var chain: [String]
     }
 
-    public static func validate(_ certificate: Certificate, _ request: Request) -> Result {
+    /// Validates `certificate` for `request`. Online (a `revocationFetcher`), the path's
+    /// CRLs, then the OCSP answers still needed, are fetched concurrently, each awaited
+    /// without holding a thread.
+    public static func validate(_ certificate: Certificate, _ request: Request) async -> Result {
         var result = Result(valid: false, errors: [], warnings: [], chain: [])
         var request = request
         var checkEveryCRL = false
         if request.crls.isEmpty {
             if let fetcher = request.revocationFetcher {
-                checkEveryCRL = onlineRevocation(certificate, &request, fetcher: fetcher, result: &result)
+                checkEveryCRL = await onlineRevocation(certificate, &request, fetcher: fetcher, result: &result)
             } else {
                 result.warnings.append(Finding(.revocationNotCheckedOffline))
             }
@@ -144,43 +147,71 @@ public enum CertificateValidation {
     /// `request.crls`), else their OCSP responders (a revocation becomes an error here).
     /// Returns whether every certificate of the path has a CRL, so that all are checked.
     private static func onlineRevocation(_ certificate: Certificate, _ request: inout Request, fetcher: RevocationFetcher,
-                                         result: inout Result) -> Bool {
+                                         result: inout Result) async -> Bool {
         guard let validator = try? CertificatePathValidator(trustAnchors: request.trustAnchors, crls: []) else { return false }
         let outcome = validator.validate(certificate, untrusted: request.intermediates, at: request.time)
         guard outcome.reachesTrustAnchor else {
             result.warnings.append(Finding(.revocationNotCheckedNoTrustAnchor))
             return false
         }
-        var everyCRL = true
         let chain = outcome.chain
-        for (depth, member) in chain.dropLast().enumerated() {
-            do {
-                if let crl = try fetcher.crlWaiting(for: member) {
-                    request.crls.append(crl)
-                    continue
-                }
-            } catch let error as SignServiceError {
+        let members = Array(chain.dropLast())
+        let crls = await concurrently(members) { member in
+            await SignatureVerifier.download(member, fetcher: fetcher)
+        }
+        var everyCRL = true
+        var ocspNeeds: [(depth: Int, url: String)] = []
+        for (depth, member) in members.enumerated() {
+            switch crls[depth] {
+            case .success(let crl?):
+                request.crls.append(crl)
+                continue
+            case .success(nil): break
+            case .failure(let error):
                 result.warnings.append(Finding(.crlFetchFailed, ["subject": .name(member.subject), "reason": .text(error.reason)]))
-            } catch {}
+            }
             everyCRL = false
             guard let url = member.ocspResponders.first, depth + 1 < chain.count else {
                 result.warnings.append(Finding(.revocationNotCheckedNoAddress, ["subject": .name(member.subject)]))
                 continue
             }
+            ocspNeeds.append((depth, url))
+        }
+        let anchors = request.trustAnchors
+        let answers = await concurrently(ocspNeeds) { need -> Swift.Result<OCSPClient.Status, SignServiceError> in
             do {
-                switch try OCSPClient.statusWaiting(of: member, issuer: chain[depth + 1], url: url, anchors: request.trustAnchors,
-                                             options: fetcher.options) {
-                case .good: break
-                case .revoked(let date):
-                    result.errors.append(Finding(.certificateRevokedByOCSP, ["subject": .name(member.subject), "revokedAt": .time(date), "url": .text(url)]))
-                case .unknown:
-                    result.warnings.append(Finding(.ocspUnknownCertificate, ["subject": .name(member.subject)]))
-                }
+                return .success(try await OCSPClient.status(of: chain[need.depth], issuer: chain[need.depth + 1], url: need.url,
+                                                            anchors: anchors, options: fetcher.options))
             } catch let error as SignServiceError {
+                return .failure(error)
+            } catch {
+                return .failure(SignServiceError(code: .networkFailure, reason: "\(need.url): \(error)"))
+            }
+        }
+        for (need, answer) in zip(ocspNeeds, answers) {
+            let member = chain[need.depth]
+            switch answer {
+            case .success(.good): break
+            case .success(.revoked(let date)):
+                result.errors.append(Finding(.certificateRevokedByOCSP, ["subject": .name(member.subject), "revokedAt": .time(date), "url": .text(need.url)]))
+            case .success(.unknown):
+                result.warnings.append(Finding(.ocspUnknownCertificate, ["subject": .name(member.subject)]))
+            case .failure(let error):
                 result.warnings.append(Finding(.ocspQueryFailed, ["subject": .name(member.subject), "reason": .text(error.reason)]))
-            } catch {}
+            }
         }
         return everyCRL && !request.crls.isEmpty
+    }
+
+    /// `work` for every element at once; the answers in the elements' order.
+    private static func concurrently<Element: Sendable, Answer: Sendable>(
+        _ elements: [Element], _ work: @escaping @Sendable (Element) async -> Answer) async -> [Answer] {
+        await withTaskGroup(of: (Int, Answer).self) { group in
+            for (index, element) in elements.enumerated() { group.addTask { (index, await work(element)) } }
+            var answers: [(Int, Answer)] = []
+            for await answer in group { answers.append(answer) }
+            return answers.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     /// The checks OpenSSL 3.0 leaves out (see the type's documentation).

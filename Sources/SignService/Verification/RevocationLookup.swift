@@ -97,20 +97,6 @@ extension SignatureVerifier {
         return try Self.$lookup.withValue(lookup) { try pass() }
     }
 
-    /// ``withRevocationData(_:)`` for synchronous callers outside Swift concurrency: the
-    /// passes run on the calling thread, which waits while each round of downloads runs.
-    func withRevocationDataWaiting<T>(_ pass: () throws -> T) throws -> T {
-        guard let fetcher = policy.revocationFetcher, Self.lookup == nil else { return try pass() }
-        let lookup = RevocationLookup()
-        for _ in 1..<Self.maximumPasses {
-            let result = try Self.$lookup.withValue(lookup) { try pass() }
-            let needs = lookup.takeNeeds()
-            if needs.crls.isEmpty && needs.ocsp.isEmpty { return result }
-            try Blocking.run { await self.fetch(needs, fetcher: fetcher, into: lookup) }
-        }
-        return try Self.$lookup.withValue(lookup) { try pass() }
-    }
-
     /// Every CRL and OCSP answer a pass missed, at once; each ends by its own deadline.
     private func fetch(_ needs: (crls: [Certificate], ocsp: [RevocationLookup.OCSPNeed]), fetcher: RevocationFetcher,
                        into lookup: RevocationLookup) async {

@@ -77,12 +77,6 @@ public final class SignatureVerifier: Sendable {
         try await withRevocationData { try verifyPass(signatureAt: path, contentAt: contentPath, at: time) }
     }
 
-    /// ``verify(signatureAt:contentAt:at:)`` for synchronous callers outside Swift
-    /// concurrency (the calling thread waits while revocation data is fetched; see ``Blocking``).
-    public func verify(signatureAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
-        try withRevocationDataWaiting { try verifyPass(signatureAt: path, contentAt: contentPath, at: time) }
-    }
-
     private func verifyPass(signatureAt path: String, contentAt contentPath: String?, at time: Date) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "a CMS signature")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
@@ -121,11 +115,6 @@ public final class SignatureVerifier: Sendable {
     /// purpose, unrevoked.
     public func verify(timestampAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) async throws -> ValidationReport {
         try await withRevocationData { try verifyPass(timestampAt: path, contentAt: contentPath, at: time) }
-    }
-
-    /// ``verify(timestampAt:contentAt:at:)`` for synchronous callers outside Swift concurrency.
-    public func verify(timestampAt path: String, contentAt contentPath: String? = nil, at time: Date = Date()) throws -> ValidationReport {
-        try withRevocationDataWaiting { try verifyPass(timestampAt: path, contentAt: contentPath, at: time) }
     }
 
     private func verifyPass(timestampAt path: String, contentAt contentPath: String?, at time: Date) throws -> ValidationReport {
@@ -207,16 +196,8 @@ public final class SignatureVerifier: Sendable {
         }
     }
 
-    /// ``verify(signature:name:detachedContent:contentName:at:)`` for synchronous callers
-    /// outside Swift concurrency.
-    public func verify(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
-                       at time: Date = Date()) throws -> ValidationReport {
-        try withRevocationDataWaiting {
-            try verifyPass(signature: bytes, name: name, detachedContent: detachedContent, contentName: contentName, at: time)
-        }
-    }
-
-    private func verifyPass(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
+    /// One pass over a detached signature in memory (inside a pass of a container, too).
+    func verifyPass(signature bytes: [UInt8], name: String, detachedContent: [UInt8], contentName: String,
                             at time: Date) throws -> ValidationReport {
         try verify(bytes, name: name, at: time) { detached in
             guard detached else {
@@ -565,21 +546,15 @@ public final class SignatureVerifier: Sendable {
     /// signature carries some: OpenSSL prefers the newest CRL); only CRLs the caller gave
     /// stand in for a download.
     private func fetchCRLs(for certificates: [Certificate], warnings: inout [Finding]) -> [CertificateRevocationList] {
-        guard let fetcher = policy.revocationFetcher else { return [] }
+        guard policy.revocationFetcher != nil else { return [] }
         var crls: [CertificateRevocationList] = []
         for certificate in certificates where !certificate.isSelfIssued {
             if policy.crls.contains(where: { $0.isFromIssuer(of: certificate) }) { continue }
             // Nothing to download (no http CRL address): no need noted, so no second pass.
             guard certificate.crlDistributionPoints.contains(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else { continue }
-            let answer: Result<CertificateRevocationList?, SignServiceError>
-            if let lookup = Self.lookup {
-                // A pass of ``withRevocationData(_:)``: what is not fetched yet is noted for
-                // the next round of downloads.
-                guard let known = lookup.crl(for: certificate) else { continue }
-                answer = known
-            } else {
-                answer = Self.downloadWaiting(certificate, fetcher: fetcher)
-            }
+            // A pass of ``withRevocationData(_:)``: what is not fetched yet is noted for the
+            // next round of downloads.
+            guard let answer = Self.lookup?.crl(for: certificate) else { continue }
             switch answer {
             case .success(let crl?) where !crls.contains(where: { $0 === crl }): crls.append(crl)
             case .success: break
@@ -600,10 +575,6 @@ public final class SignatureVerifier: Sendable {
             // Not a network answer (cancellation): no CRL, and no note, as before.
             return .success(nil)
         }
-    }
-
-    private static func downloadWaiting(_ certificate: Certificate, fetcher: RevocationFetcher) -> Result<CertificateRevocationList?, SignServiceError> {
-        (try? Blocking.run { await download(certificate, fetcher: fetcher) }) ?? .success(nil)
     }
 
     /// Where no CRL decided a certificate's status: an OCSP response the signature carries,
@@ -673,8 +644,7 @@ public final class SignatureVerifier: Sendable {
         guard policy.revocationFetcher != nil, let url = certificate.ocspResponders.first,
               let issuer = issuer(of: certificate, candidates: candidates) else { return nil }
         let need = RevocationLookup.OCSPNeed(certificate: certificate, issuer: issuer, url: url)
-        if let lookup = Self.lookup { return lookup.ocsp(for: need) }
-        return try? Blocking.run { await self.ocspAnswer(need) }
+        return Self.lookup?.ocsp(for: need)
     }
 
     /// The responder's answer about one certificate, once per certificate while it is current.

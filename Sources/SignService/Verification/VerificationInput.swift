@@ -58,37 +58,8 @@ extension SignatureVerifier {
     /// manifest and every file's digest, within `limits`), a timestamp over the file it
     /// stamps, a signature over its content. `contentPath` names the document of a detached
     /// signature or timestamp (default: the input's name without its suffix); containers
-    /// carry their documents and ignore it. Input problems are thrown.
-    public func verify(input: VerificationInput, contentAt contentPath: String? = nil,
-                       limits: ContainerLimits = ContainerLimits()) throws -> ValidationReport {
-        switch input.kind {
-        case .container: return try ASiCContainer.verify(at: input.path, verifier: self, limits: limits)
-        case .timestamp: return try verify(timestampAt: input.path, contentAt: contentPath)
-        case .signature: return try verify(signatureAt: input.path, contentAt: contentPath)
-        }
-    }
-
-    /// Detects the kind of the file at `path` and verifies it (see ``verify(input:contentAt:limits:)``).
-    public func verify(inputAt path: String, contentAt contentPath: String? = nil,
-                       limits: ContainerLimits = ContainerLimits()) throws -> ValidationReport {
-        try verify(input: VerificationInput(path: path), contentAt: contentPath, limits: limits)
-    }
-
-    /// Like ``verify(inputAt:contentAt:limits:)``, but an input that cannot be validated at
-    /// all gives a report too: INDETERMINATE (SIGNED_DATA_NOT_FOUND) for a missing file,
-    /// TOTAL_FAILED (FORMAT_FAILURE) for one that cannot be read or parsed, with the error
-    /// beside it. This is what `signtool verify` prints for every file.
-    public func outcome(forInputAt path: String, contentAt contentPath: String? = nil,
-                        limits: ContainerLimits = ContainerLimits()) -> VerificationOutcome {
-        do {
-            return VerificationOutcome(report: try verify(inputAt: path, contentAt: contentPath, limits: limits))
-        } catch {
-            return Self.inputFailure(error, path: path, contentPath: contentPath)
-        }
-    }
-
-    /// Like ``verify(input:contentAt:limits:)``, with every download awaited: no thread
-    /// waits on a CRL or OCSP server (what a web page calls).
+    /// carry their documents and ignore it. Input problems are thrown. Every download is
+    /// awaited: no thread waits on a CRL or OCSP server (what a web page calls).
     public func verify(input: VerificationInput, contentAt contentPath: String? = nil,
                        limits: ContainerLimits = ContainerLimits()) async throws -> ValidationReport {
         switch input.kind {
@@ -98,12 +69,20 @@ extension SignatureVerifier {
         }
     }
 
-    /// Like ``outcome(forInputAt:contentAt:limits:)``, asynchronous (see ``verify(input:contentAt:limits:)``).
+    /// Detects the kind of the file at `path` and verifies it (see ``verify(input:contentAt:limits:)``).
+    public func verify(inputAt path: String, contentAt contentPath: String? = nil,
+                       limits: ContainerLimits = ContainerLimits()) async throws -> ValidationReport {
+        try await verify(input: VerificationInput(path: path), contentAt: contentPath, limits: limits)
+    }
+
+    /// Like ``verify(inputAt:contentAt:limits:)``, but an input that cannot be validated at
+    /// all gives a report too: INDETERMINATE (SIGNED_DATA_NOT_FOUND) for a missing file,
+    /// TOTAL_FAILED (FORMAT_FAILURE) for one that cannot be read or parsed, with the error
+    /// beside it. This is what `signtool verify` prints for every file.
     public func outcome(forInputAt path: String, contentAt contentPath: String? = nil,
                         limits: ContainerLimits = ContainerLimits()) async -> VerificationOutcome {
         do {
-            return VerificationOutcome(report: try await verify(input: VerificationInput(path: path), contentAt: contentPath,
-                                                                limits: limits))
+            return VerificationOutcome(report: try await verify(inputAt: path, contentAt: contentPath, limits: limits))
         } catch {
             return Self.inputFailure(error, path: path, contentPath: contentPath)
         }

@@ -15,13 +15,20 @@ final class HostileHTTPServer {
         let authorization: String?
     }
 
-    init(in directory: ScratchDirectory, serving file: String? = nil) throws {
-        log = directory.path("http-\(UUID().uuidString).log")
+    convenience init(in directory: ScratchDirectory, serving file: String? = nil) throws {
+        let log = directory.path("http-\(UUID().uuidString).log")
+        try self.init(script: "hostile_http.py", arguments: [log] + (file.map { [$0] } ?? []), log: log)
+    }
+
+    /// Another script of this directory that prints its port on its first line; `log` is
+    /// the file it writes.
+    init(script name: String, arguments: [String], log: String) throws {
+        self.log = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("hostile_http.py").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(name).path
         // The interpreter itself, not a shim script around it, so that stopping it stops the server.
         process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [script, log] + (file.map { [$0] } ?? [])
+        process.arguments = [script] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
@@ -35,7 +42,7 @@ final class HostileHTTPServer {
         }
         guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.terminate()
-            throw TestFailure("hostile_http.py did not start: \(text)")
+            throw TestFailure("\(name) did not start: \(text)")
         }
         self.port = port
     }
