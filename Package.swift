@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SignService", targets: ["SignService"]),
         .library(name: "TrustServices", targets: ["TrustServices"]),
         .library(name: "WebAPI", targets: ["WebAPI"]),
+        .library(name: "AuditLog", targets: ["AuditLog"]),
         .library(name: "DocStore", targets: ["DocStore"]),
         .library(name: "RegisteredMail", targets: ["RegisteredMail"]),
     ],
@@ -65,7 +66,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "DocStore", dependencies: ["SignService"]),
+        // The one audit log of the service (hash-chained entries, timestamped checkpoints),
+        // below every module that acts for the service.
+        .target(
+            name: "AuditLog",
+            dependencies: ["SignService", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Documents, versions, the correspondence register, search and archive packages.
+        // The SQL stays behind `StoreDatabase`; SQLite (GRDB) is the one backend so far.
+        .target(
+            name: "DocStore",
+            dependencies: [
+                "AuditLog",
+                "Findings",
+                "SignService",
+                "CArchive",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .target(name: "RegisteredMail", dependencies: ["SignService", "DocStore"]),
         // The HTTP layer: timestamp, OCSP, CRL and CA endpoints (later the API and the
         // verification page), over Hummingbird.
@@ -86,6 +104,8 @@ let package = Package(
         .executableTarget(
             name: "signtool",
             dependencies: [
+                "AuditLog",
+                "DocStore",
                 "Findings",
                 "SignService",
                 "TrustServices",
@@ -98,6 +118,8 @@ let package = Package(
         .testTarget(
             name: "SignServiceTests",
             dependencies: [
+                "AuditLog",
+                "DocStore",
                 "Findings",
                 "SignService",
                 "TrustServices",

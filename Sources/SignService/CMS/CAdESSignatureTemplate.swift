@@ -209,8 +209,11 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
             if options.level == .baselineLT {
                 revocationValues = chainRevocationValues
                 if let tsa = stamp.token.tsaCertificate {
-                    revocationValues += try await Self.revocationValues(for: [tsa], issuers: [identity.certificate] + identity.chain,
-                                                                  fetcher: fetcher).filter { !revocationValues.contains($0) }
+                    // The TSA's whole chain, as the token carries it, so that the timestamp
+                    // is decided offline too (ETSI EN 319 122-1 B-LT).
+                    let tsaChain = [tsa] + stamp.token.certificates.filter { $0 != tsa }
+                    revocationValues += try await Self.revocationValues(for: tsaChain, issuers: [identity.certificate] + identity.chain,
+                                                                        fetcher: fetcher).filter { !revocationValues.contains($0) }
                 }
             }
         }

@@ -181,7 +181,9 @@ public enum CAdES {
         guard added == 1 else { throw SignServiceError.openSSL("cannot add the signature timestamp") }
         guard options.level == .baselineLT else { return [] }
         var certificates = [identity.certificate] + identity.chain
-        if let tsa = stamp.token.tsaCertificate { certificates.append(tsa) }
+        if let tsa = stamp.token.tsaCertificate {
+            certificates += [tsa] + stamp.token.certificates.filter { $0 != tsa && !certificates.contains($0) }
+        }
         return try await CAdESSignatureTemplate.revocationValues(for: certificates, fetcher: RevocationFetcher(options: service.http))
     }
 

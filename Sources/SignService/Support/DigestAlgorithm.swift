@@ -124,7 +124,7 @@ public enum ContentDigest {
     }
 
     /// Digests data that arrives in pieces: `produce` calls `update` with each piece.
-    static func digests(algorithms: Set<DigestAlgorithm>,
+    package static func digests(algorithms: Set<DigestAlgorithm>,
                         produce: (_ update: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> [DigestAlgorithm: [UInt8]] {
         try withContexts(algorithms) { contexts in
             try produce { piece in

@@ -152,7 +152,7 @@ public enum FileIO {
     }
 
     /// Opens a regular file for reading; the caller closes the descriptor.
-    static func openForReading(_ path: String) throws -> (descriptor: Int32, size: Int64) {
+    package static func openForReading(_ path: String) throws -> (descriptor: Int32, size: Int64) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw openError(path) }
         var info = stat()
@@ -162,7 +162,7 @@ public enum FileIO {
     }
 
     /// The first `count` bytes of a regular file (fewer if it is shorter), and its size.
-    static func peek(_ path: String, count: Int) throws -> (bytes: [UInt8], size: Int64) {
+    package static func peek(_ path: String, count: Int) throws -> (bytes: [UInt8], size: Int64) {
         let (fd, size) = try openForReading(path)
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: count)
@@ -218,4 +218,68 @@ public enum FileIO {
     }
 
     package static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+extension FileIO {
+    /// A file being written that has no name yet (O_TMPFILE in the directory it will be
+    /// linked into): whatever happens before ``link(as:)``, nothing half-written is ever
+    /// visible under a name. For streams too large to hold in memory (DocStore blobs).
+    package final class UnnamedFile {
+        private var fd: Int32
+        private let directory: String
+
+        /// `directory` must exist; the file is created there with `mode`.
+        package init(in directory: String, mode: mode_t = 0o600) throws {
+            fd = open(directory, openUnnamedFile | O_WRONLY | O_CLOEXEC, mode)
+            self.directory = directory
+            guard fd >= 0 else {
+                throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create a file in \(directory): \(errnoText())")
+            }
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        package func write(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SignServiceError.io("cannot write in \(directory): \(errnoText())")
+                }
+                offset += n
+            }
+        }
+
+        /// Flushes the data, then names the file `path` (in the same directory's file
+        /// system). Returns false, leaving nothing behind, when `path` exists already.
+        @discardableResult
+        package func link(as path: String) throws -> Bool {
+            try FileIO.sync(fd, path: path)
+            if linkat(fd, "", AT_FDCWD, path, emptyPathFlag) == 0 { return true }
+            if errno == EEXIST { return false }
+            if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return true }
+            if errno == EEXIST { return false }
+            throw SignServiceError(code: .cannotCreateOutput, reason: "cannot create \(path): \(errnoText())")
+        }
+    }
+
+    /// Reads the regular file at `path` in pieces of at most `chunk` bytes; `body` gets each.
+    package static func stream(_ path: String, chunk: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let (fd, size) = try openForReading(path)
+        defer { close(fd) }
+        if size > Int64(chunk) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
+        let capacity = max(4096, min(Int(size) + 1, chunk))
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buffer, capacity)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SignServiceError.io("\(path): read failed: \(errnoText())")
+            }
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+    }
 }

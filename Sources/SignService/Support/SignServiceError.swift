@@ -7,7 +7,8 @@ public struct SignServiceError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure; callers (the CLI) map it to an exit status.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
-        private init(_ name: String) { self.name = name }
+        /// Other modules of the package (DocStore) add their own codes.
+        package init(_ name: String) { self.name = name }
         public var description: String { name }
 
         /// A named input file does not exist.

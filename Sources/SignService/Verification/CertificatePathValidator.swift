@@ -125,7 +125,13 @@ final class CertificatePathValidator: @unchecked Sendable {
                     outcome.uncheckedRevocation.append((Int(problem.depth), chain[Int(problem.depth)]))
                 }
             case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID:
+                // A CRL outside its validity decides nothing (RFC 5280 6.3.3): the
+                // certificate's status is asked elsewhere (OCSP), or noted as not checked.
                 outcome.warnings.append(finding)
+                let depth = Int(problem.depth)
+                if depth < chain.count - 1, !outcome.uncheckedRevocation.contains(where: { $0.depth == depth }) {
+                    outcome.uncheckedRevocation.append((depth, chain[depth]))
+                }
             case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
                  X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
                  X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_CERT_UNTRUSTED:

@@ -59,10 +59,13 @@ public enum CertificateValidation {
     public static func validate(_ certificate: Certificate, _ request: Request) async -> Result {
         var result = Result(valid: false, errors: [], warnings: [], chain: [])
         var request = request
-        var checkEveryCRL = false
+        // Certificates whose status no CRL decides, and for which a missing CRL is not an
+        // error: an OCSP answer decided them, or they name no revocation address (noted).
+        var decidedWithoutCRL: Set<Certificate> = []
+        let online = request.crls.isEmpty && request.revocationFetcher != nil
         if request.crls.isEmpty {
             if let fetcher = request.revocationFetcher {
-                checkEveryCRL = await onlineRevocation(certificate, &request, fetcher: fetcher, result: &result)
+                decidedWithoutCRL = await onlineRevocation(certificate, &request, fetcher: fetcher, result: &result)
             } else {
                 result.warnings.append(Finding(.revocationNotCheckedOffline))
             }
@@ -94,7 +97,9 @@ public enum CertificateValidation {
         var flags = UInt(X509_V_FLAG_X509_STRICT) | UInt(X509_V_FLAG_POLICY_CHECK)
         if !crls.isEmpty {
             X509_STORE_CTX_set0_crls(ctx, crlStack)
-            flags |= UInt(X509_V_FLAG_CRL_CHECK) | (checkEveryCRL ? UInt(X509_V_FLAG_CRL_CHECK_ALL) : 0)
+            // Every certificate of the path is checked (RFC 5280 6.1.3 (a)(3)); a missing CRL
+            // is then forgiven below only where something else decided or it was noted.
+            flags |= UInt(X509_V_FLAG_CRL_CHECK) | UInt(X509_V_FLAG_CRL_CHECK_ALL)
         } else if !request.crls.isEmpty {
             // Only unusable CRLs were given: revocation cannot be decided.
             result.errors.append(Finding(.noUsableCRL))
@@ -122,8 +127,22 @@ public enum CertificateValidation {
             shim_sk_X509_pop_free(stack)
         }
         result.chain = chain.map(\.subject)
+        // The trust anchor is trusted as configured: nobody above it could revoke it.
+        if chain.count > 1, let anchor = chain.last { decidedWithoutCRL.insert(anchor) }
+        if !online && !crls.isEmpty {
+            // Offline with --crl: a CA certificate whose issuer's CRL was not given is noted
+            // as not checked; the certificate itself must have its CRL.
+            for member in chain.dropFirst().dropLast() where !crls.contains(where: { $0.isFromIssuer(of: member) }) {
+                decidedWithoutCRL.insert(member)
+                result.warnings.append(Finding(.revocationNotChecked, ["subject": .name(member.subject)]))
+            }
+        }
 
         for problem in recorder.problems {
+            if problem.code == X509_V_ERR_UNABLE_TO_GET_CRL, Int(problem.depth) < chain.count,
+               decidedWithoutCRL.contains(chain[Int(problem.depth)]) {
+                continue
+            }
             if problem.code == X509_V_ERR_CERT_HAS_EXPIRED, problem.depth < chain.count,
                let end = chain[Int(problem.depth)].notAfter, end >= request.time.addingTimeInterval(-0.5) {
                 // RFC 5280 4.1.2.5: notAfter is the last second of validity; OpenSSL 3.0 rejects it.
@@ -147,19 +166,19 @@ public enum CertificateValidation {
     /// `request.crls`), else their OCSP responders (a revocation becomes an error here).
     /// Returns whether every certificate of the path has a CRL, so that all are checked.
     private static func onlineRevocation(_ certificate: Certificate, _ request: inout Request, fetcher: RevocationFetcher,
-                                         result: inout Result) async -> Bool {
-        guard let validator = try? CertificatePathValidator(trustAnchors: request.trustAnchors, crls: []) else { return false }
+                                         result: inout Result) async -> Set<Certificate> {
+        guard let validator = try? CertificatePathValidator(trustAnchors: request.trustAnchors, crls: []) else { return [] }
         let outcome = validator.validate(certificate, untrusted: request.intermediates, at: request.time)
         guard outcome.reachesTrustAnchor else {
             result.warnings.append(Finding(.revocationNotCheckedNoTrustAnchor))
-            return false
+            return []
         }
+        var decided: Set<Certificate> = []
         let chain = outcome.chain
         let members = Array(chain.dropLast())
         let crls = await concurrently(members) { member in
             await SignatureVerifier.download(member, fetcher: fetcher)
         }
-        var everyCRL = true
         var ocspNeeds: [(depth: Int, url: String)] = []
         for (depth, member) in members.enumerated() {
             switch crls[depth] {
@@ -170,9 +189,11 @@ public enum CertificateValidation {
             case .failure(let error):
                 result.warnings.append(Finding(.crlFetchFailed, ["subject": .name(member.subject), "reason": .text(error.reason)]))
             }
-            everyCRL = false
             guard let url = member.ocspResponders.first, depth + 1 < chain.count else {
                 result.warnings.append(Finding(.revocationNotCheckedNoAddress, ["subject": .name(member.subject)]))
+                // Naming no address at all is the CA's choice, noted; a CRL that could not be
+                // fetched leaves the status open, which the path check reports.
+                if case .success(nil) = crls[depth] { decided.insert(member) }
                 continue
             }
             ocspNeeds.append((depth, url))
@@ -191,8 +212,9 @@ public enum CertificateValidation {
         for (need, answer) in zip(ocspNeeds, answers) {
             let member = chain[need.depth]
             switch answer {
-            case .success(.good): break
+            case .success(.good): decided.insert(member)
             case .success(.revoked(let date)):
+                decided.insert(member)
                 result.errors.append(Finding(.certificateRevokedByOCSP, ["subject": .name(member.subject), "revokedAt": .time(date), "url": .text(need.url)]))
             case .success(.unknown):
                 result.warnings.append(Finding(.ocspUnknownCertificate, ["subject": .name(member.subject)]))
@@ -200,7 +222,7 @@ public enum CertificateValidation {
                 result.warnings.append(Finding(.ocspQueryFailed, ["subject": .name(member.subject), "reason": .text(error.reason)]))
             }
         }
-        return everyCRL && !request.crls.isEmpty
+        return decided
     }
 
     /// `work` for every element at once; the answers in the elements' order.

@@ -120,13 +120,7 @@ public final class SignatureVerifier: Sendable {
     private func verifyPass(timestampAt path: String, contentAt contentPath: String?, at time: Date) throws -> ValidationReport {
         try FileIO.checkLooksLikeDERorPEM(path, what: "an RFC 3161 timestamp")
         let bytes = try FileIO.read(path, limit: FileIO.maximumSignatureSize)
-        let token: TimestampToken
-        do {
-            token = try TimestampToken(der: bytes, source: path)
-        } catch let error as SignServiceError where error.code == .serviceRefused {
-            // A file holding a TSA's refusal is not a timestamp: malformed input, not a refused request.
-            throw SignServiceError(code: .malformedInput, reason: "\(error.reason); it holds no timestamp token")
-        }
+        let token = try Self.timestampToken(bytes, source: path)
         guard let content = contentPath ?? (path.count > 4 ? String(path.dropLast(4)) : nil) else {
             throw SignServiceError(code: .fileNotFound, reason: "\(path): name the timestamped file with --content")
         }
@@ -134,6 +128,32 @@ public final class SignatureVerifier: Sendable {
             throw SignServiceError(code: .fileNotFound,
                                    reason: "\(content): no such file (the file timestamped by \(path); use --content to name it)")
         }
+        return try verifyPass(token, name: path, content: content, at: time) {
+            try ContentDigest.digests(ofFileAt: content, algorithms: [$0])[$0]
+        }
+    }
+
+    /// Validates an RFC 3161 timestamp held in memory (a TimeStampResp or a bare token) over
+    /// `content`, also in memory: an audit checkpoint, the statement it stamps.
+    public func verify(timestamp bytes: [UInt8], name: String, content: [UInt8], contentName: String,
+                       at time: Date = Date()) async throws -> ValidationReport {
+        let token = try Self.timestampToken(bytes, source: name)
+        return try await withRevocationData {
+            try verifyPass(token, name: name, content: contentName, at: time) { try ContentDigest.digest(content, algorithm: $0) }
+        }
+    }
+
+    private static func timestampToken(_ bytes: [UInt8], source: String) throws -> TimestampToken {
+        do {
+            return try TimestampToken(der: bytes, source: source)
+        } catch let error as SignServiceError where error.code == .serviceRefused {
+            // A file holding a TSA's refusal is not a timestamp: malformed input, not a refused request.
+            throw SignServiceError(code: .malformedInput, reason: "\(error.reason); it holds no timestamp token")
+        }
+    }
+
+    private func verifyPass(_ token: TimestampToken, name path: String, content: String, at time: Date,
+                            digest: (DigestAlgorithm) throws -> [UInt8]?) throws -> ValidationReport {
         var result = SignatureValidation(indication: .totalPassed, subIndication: nil, signer: nil, signingTime: nil,
                                          digestAlgorithm: token.imprintAlgorithm?.rawValue, signatureAlgorithm: nil,
                                          errors: [], warnings: [])
@@ -150,8 +170,7 @@ public final class SignatureVerifier: Sendable {
             fail(.indeterminate, .cryptoConstraintsFailure, Finding(.timestampDigestAlgorithmNotAccepted))
             return ValidationReport(file: path, content: content, signatures: [result], kind: .timestamp)
         }
-        let digest = try ContentDigest.digests(ofFileAt: content, algorithms: [algorithm])[algorithm]
-        if digest != token.imprint {
+        if try digest(algorithm) != token.imprint {
             fail(.totalFailed, .hashFailure, Finding(.timestampedFileAltered))
         }
         guard let tsa = token.tsaCertificate, let record = try? CertificateRecord(tsa, der: tsa.derBytes) else {

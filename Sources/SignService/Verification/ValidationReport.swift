@@ -124,7 +124,7 @@ public struct ValidationReport: Sendable, Codable {
     /// What was validated: a signature file, an ASiC container or a standalone timestamp.
     public var kind: Kind = .signature
     /// SHA-256 of the content an enveloping signature carries (not encoded).
-    var embeddedContentSHA256: [UInt8]? = nil
+    public internal(set) var embeddedContentSHA256: [UInt8]? = nil
 
     public enum Kind: String, Sendable, Codable {
         case signature, container, timestamp

@@ -1,0 +1,110 @@
+import Foundation
+import SignService
+
+/// One entry of the service's audit log: who did what to which object, when, chained to
+/// the entry before it by that entry's SHA-256.
+///
+/// ```
+/// hash(n) = SHA-256( "signtool-audit-v1" ‖ len:seq ‖ len:time ‖ len:actor ‖ len:action
+///                    ‖ len:object ‖ len:details ‖ len:hash(n-1) )
+/// ```
+/// Each field is preceded by its UTF-8 length and a colon, so no choice of values can make
+/// two different entries hash alike; the first entry chains to 64 zeros.
+public struct AuditEntry: Sendable, Codable, Equatable {
+    /// 1, 2, 3, ...: no gaps.
+    public var sequence: Int64
+    /// UTC, milliseconds (`2026-12-02T10:15:30.123Z`).
+    public var time: String
+    public var actor: String
+    /// What happened, dotted: `document.created`, `version.added`, `register.assigned`,
+    /// `certificate.issued`, `timestamp.issued`, ...
+    public var action: String
+    /// What it happened to: a document id, a register number, a certificate serial.
+    public var object: String
+    /// More about it, as canonical JSON (sorted keys), or empty.
+    public var details: String
+    /// The previous entry's hash (hex), 64 zeros for the first.
+    public var previous: String
+    /// This entry's hash (hex).
+    public var hash: String
+
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// A new entry after `previous` (nil for the first), its hash computed.
+    public init(after previous: (sequence: Int64, hash: String)?, time: Date, actor: String, action: String,
+                object: String, details: [String: String] = [:]) {
+        sequence = (previous?.sequence ?? 0) + 1
+        self.time = Self.format(time)
+        self.actor = actor
+        self.action = action
+        self.object = object
+        self.details = Self.canonical(details)
+        self.previous = previous?.hash ?? Self.genesis
+        hash = ""
+        hash = computedHash()
+    }
+
+    /// The hash this entry's fields give (what ``hash`` must be).
+    public func computedHash() -> String {
+        var bytes = Array("signtool-audit-v1".utf8)
+        for field in [String(sequence), time, actor, action, object, details, previous] {
+            let utf8 = Array(field.utf8)
+            bytes += Array("\(utf8.count):".utf8) + utf8
+        }
+        return Hex.lower((try? ContentDigest.digest(bytes, algorithm: .sha256)) ?? [])
+    }
+
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    /// `details` as JSON with sorted keys and no escaped slashes: one text per meaning.
+    public static func canonical(_ details: [String: String]) -> String {
+        guard !details.isEmpty else { return "" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The details as a dictionary (empty when there are none or they do not parse).
+    public var detailValues: [String: String] {
+        guard !details.isEmpty else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: Data(details.utf8))) ?? [:]
+    }
+}
+
+/// What checking a chain of entries found: nothing, or the first entry that is wrong and why.
+public struct AuditChainCheck: Sendable, Codable, Equatable {
+    public var entries: Int
+    public var firstBad: Int64?
+    public var problem: String?
+    public var ok: Bool { firstBad == nil && problem == nil }
+
+    /// Checks `entries` (in sequence order) from the first: each numbered one more than the
+    /// last, chained to it, and hashing to what it says.
+    public static func check(_ entries: [AuditEntry]) -> AuditChainCheck {
+        var previous: AuditEntry?
+        for entry in entries {
+            let expected = (previous?.sequence ?? 0) + 1
+            if entry.sequence != expected {
+                return .init(entries: entries.count, firstBad: expected,
+                             problem: entry.sequence > expected
+                                ? "entry \(expected) is missing (the log goes from \(expected - 1) to \(entry.sequence))"
+                                : "entry \(entry.sequence) appears again after entry \(expected - 1)")
+            }
+            if entry.previous != (previous?.hash ?? AuditEntry.genesis) {
+                return .init(entries: entries.count, firstBad: entry.sequence,
+                             problem: "entry \(entry.sequence) does not follow entry \(expected - 1): its previous hash differs (an entry before it was changed, inserted or removed)")
+            }
+            if entry.computedHash() != entry.hash {
+                return .init(entries: entries.count, firstBad: entry.sequence,
+                             problem: "entry \(entry.sequence) was changed: its contents do not give its hash")
+            }
+            previous = entry
+        }
+        return .init(entries: entries.count, firstBad: nil, problem: nil)
+    }
+}

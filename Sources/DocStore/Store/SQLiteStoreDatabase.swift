@@ -1,0 +1,356 @@
+import AuditLog
+import Foundation
+import GRDB
+import SignService
+
+/// Everything the store asks of its database, one method per transaction. SQLite through
+/// GRDB is the implementation; a PostgreSQL one would implement the same.
+public protocol StoreDatabase: Sendable {
+    func registerFormat() throws -> RegisterFormat
+    func setRegisterFormat(_ format: RegisterFormat) throws
+    func createDocument(_ document: Document, version: DocumentVersion, searchText: String) throws
+    func addVersion(_ version: DocumentVersion, searchText: String) throws -> DocumentVersion
+    func document(_ id: String) throws -> Document?
+    func versions(of id: String) throws -> [DocumentVersion]
+    func signatures(of id: String) throws -> [AttachedSignature]
+    func stateChanges(of id: String) throws -> [StateChange]
+    func attach(_ signature: AttachedSignature) throws -> AttachedSignature
+    func changeState(_ change: StateChange) throws
+    func register(_ entry: RegisterEntry, format: RegisterFormat) throws -> RegisterEntry
+    func registerEntry(_ number: String) throws -> RegisterEntry?
+    func registerEntries(carrying id: String) throws -> [RegisterEntry]
+    func search(_ query: SearchQuery) throws -> SearchResult
+    func referencedBlobs() throws -> Set<String>
+    func integrityCheck() throws -> [String]
+    func recordAudit(actor: String, action: String, object: String, details: [String: String]) throws
+    var writer: any DatabaseWriter { get }
+}
+
+/// The store's SQLite database (WAL, synchronous FULL: a commit is on disk when it returns).
+public struct SQLiteStoreDatabase: StoreDatabase {
+    public let writer: any DatabaseWriter
+
+    /// Over any GRDB writer (a `DatabaseQueue()` in memory for tests); runs the migrations.
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        do { try StoreSchema.migrator.migrate(writer) } catch {
+            throw StoreError.database(error, "document store")
+        }
+    }
+
+    /// The database file at `path`, created 0600 with its WAL files.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            // Acknowledged means on disk: each commit waits for the WAL's fsync.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        do {
+            try self.init(writer: try DatabasePool(path: path, configuration: configuration))
+        } catch let error as SignServiceError {
+            throw error
+        } catch {
+            throw StoreError.database(error, path)
+        }
+    }
+
+    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try writer.write(body) } catch let error as SignServiceError { throw error } catch {
+            throw StoreError.database(error, what)
+        }
+    }
+
+    private func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try writer.read(body) } catch let error as SignServiceError { throw error } catch {
+            throw StoreError.database(error, what)
+        }
+    }
+
+    public func registerFormat() throws -> RegisterFormat {
+        let stored = try read("register format") { try String.fetchOne($0, sql: "SELECT value FROM setting WHERE key = 'registerFormat'") }
+        return try stored.map(RegisterFormat.init) ?? .default
+    }
+
+    public func setRegisterFormat(_ format: RegisterFormat) throws {
+        try write("register format") { db in
+            let used = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM register_entry") ?? 0
+            let current = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'registerFormat'")
+            if let current, current != format.template, used > 0 {
+                throw StoreError.invalid("the register already holds \(used) numbers in the format \(current); it cannot change")
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES ('registerFormat', ?)", arguments: [format.template])
+        }
+    }
+
+    public func createDocument(_ document: Document, version: DocumentVersion, searchText: String) throws {
+        try write("add \(document.id)") { db in
+            try db.execute(sql: """
+                INSERT INTO document (id, title, kind, agency, classification, state, supersededBy, createdAt, createdBy)
+                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                """, arguments: [document.id, document.title, document.kind, document.agency, document.classification,
+                                 document.state.rawValue, document.createdAt, document.createdBy])
+            for (key, value) in document.metadata.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)",
+                               arguments: [document.id, key, value])
+            }
+            try insert(version, in: db)
+            try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
+                           arguments: [document.id, searchText])
+            var details = ["title": document.title, "kind": document.kind, "agency": document.agency,
+                           "classification": document.classification]
+            for (key, value) in document.metadata { details["meta." + key] = value }
+            try AuditLog.append(actor: document.createdBy, action: "document.created", object: document.id, details: details, in: db)
+            try audit(version, in: db)
+        }
+    }
+
+    public func addVersion(_ version: DocumentVersion, searchText: String) throws -> DocumentVersion {
+        try write("add a version to \(version.document)") { db in
+            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM document WHERE id = ?", arguments: [version.document]) else {
+                throw StoreError.notFound("no document \(version.document) in the store")
+            }
+            var version = version
+            version.version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM version WHERE document = ?",
+                                                arguments: [version.document]) ?? 0) + 1
+            try insert(version, in: db)
+            try appendSearch(searchText, seq: seq, in: db)
+            try audit(version, in: db)
+            return version
+        }
+    }
+
+    private func insert(_ version: DocumentVersion, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO version (document, version, sha256, size, mediaType, name, author, createdAt, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [version.document, version.version, version.sha256, version.size, version.mediaType, version.name,
+                             version.author, version.createdAt, version.note])
+    }
+
+    private func audit(_ version: DocumentVersion, in db: Database) throws {
+        try AuditLog.append(actor: version.author, action: "version.added", object: version.document,
+                            details: ["version": String(version.version), "sha256": version.sha256, "size": String(version.size),
+                                      "name": version.name, "mediaType": version.mediaType, "note": version.note], in: db)
+    }
+
+    private func appendSearch(_ text: String, seq: Int64, in db: Database) throws {
+        guard !text.isEmpty else { return }
+        let old = try String.fetchOne(db, sql: "SELECT terms FROM search WHERE rowid = ?", arguments: [seq]) ?? ""
+        try db.execute(sql: "DELETE FROM search WHERE rowid = ?", arguments: [seq])
+        try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES (?, ?)", arguments: [seq, old.isEmpty ? text : old + " " + text])
+    }
+
+    public func document(_ id: String) throws -> Document? {
+        try read("document \(id)") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [id]) else { return nil }
+            var metadata: [String: String] = [:]
+            for meta in try Row.fetchAll(db, sql: "SELECT key, value FROM document_meta WHERE document = ?", arguments: [id]) {
+                metadata[meta["key"]] = meta["value"]
+            }
+            return Document(id: row["id"], title: row["title"], kind: row["kind"], agency: row["agency"],
+                            classification: row["classification"], state: DocumentState(rawValue: row["state"]) ?? .inForce,
+                            supersededBy: row["supersededBy"], createdAt: row["createdAt"], createdBy: row["createdBy"],
+                            metadata: metadata)
+        }
+    }
+
+    public func versions(of id: String) throws -> [DocumentVersion] {
+        try read("versions of \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM version WHERE document = ? ORDER BY version", arguments: [id]).map { row in
+                DocumentVersion(document: row["document"], version: row["version"], sha256: row["sha256"], size: row["size"],
+                                mediaType: row["mediaType"], name: row["name"], author: row["author"],
+                                createdAt: row["createdAt"], note: row["note"])
+            }
+        }
+    }
+
+    public func signatures(of id: String) throws -> [AttachedSignature] {
+        try read("signatures of \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM signature WHERE document = ? ORDER BY id", arguments: [id]).map(Self.signature)
+        }
+    }
+
+    private static func signature(_ row: Row) -> AttachedSignature {
+        AttachedSignature(id: row["id"], document: row["document"], version: row["version"], sha256: row["sha256"],
+                          format: row["format"], name: row["name"], indication: row["indication"], report: row["report"],
+                          attachedAt: row["attachedAt"], attachedBy: row["attachedBy"])
+    }
+
+    public func stateChanges(of id: String) throws -> [StateChange] {
+        try read("state changes of \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM state_change WHERE document = ? ORDER BY id", arguments: [id]).map { row in
+                StateChange(document: row["document"], state: DocumentState(rawValue: row["state"]) ?? .inForce, by: row["by"],
+                            reason: row["reason"], actor: row["actor"], time: row["time"])
+            }
+        }
+    }
+
+    public func attach(_ signature: AttachedSignature) throws -> AttachedSignature {
+        try write("attach a signature to \(signature.document)") { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM version WHERE document = ? AND version = ?",
+                                   arguments: [signature.document, signature.version]) != nil else {
+                throw StoreError.notFound("\(signature.document) has no version \(signature.version)")
+            }
+            try db.execute(sql: """
+                INSERT INTO signature (document, version, sha256, format, name, indication, report, attachedAt, attachedBy)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [signature.document, signature.version, signature.sha256, signature.format, signature.name,
+                                 signature.indication, signature.report, signature.attachedAt, signature.attachedBy])
+            var stored = signature
+            stored.id = db.lastInsertedRowID
+            try AuditLog.append(actor: signature.attachedBy, action: "signature.attached", object: signature.document,
+                                details: ["version": String(signature.version), "sha256": signature.sha256,
+                                          "format": signature.format, "indication": signature.indication], in: db)
+            return stored
+        }
+    }
+
+    public func changeState(_ change: StateChange) throws {
+        try write("change the state of \(change.document)") { db in
+            guard let current = try String.fetchOne(db, sql: "SELECT state FROM document WHERE id = ?", arguments: [change.document]) else {
+                throw StoreError.notFound("no document \(change.document) in the store")
+            }
+            if current == change.state.rawValue {
+                throw StoreError.invalid("\(change.document) is already \(current)")
+            }
+            if let by = change.by, try Int.fetchOne(db, sql: "SELECT 1 FROM document WHERE id = ?", arguments: [by]) == nil {
+                throw StoreError.notFound("no document \(by) in the store to supersede \(change.document)")
+            }
+            try db.execute(sql: "UPDATE document SET state = ?, supersededBy = ? WHERE id = ?",
+                           arguments: [change.state.rawValue, change.state == .superseded ? change.by : nil, change.document])
+            try db.execute(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [change.document, change.state.rawValue, change.by, change.reason, change.actor, change.time])
+            var details = ["from": current, "to": change.state.rawValue, "reason": change.reason]
+            if let by = change.by { details["by"] = by }
+            try AuditLog.append(actor: change.actor, action: "document.state", object: change.document, details: details, in: db)
+        }
+    }
+
+    public func register(_ entry: RegisterEntry, format: RegisterFormat) throws -> RegisterEntry {
+        try write("register an item") { db in
+            if let answers = entry.answers,
+               try Int.fetchOne(db, sql: "SELECT 1 FROM register_entry WHERE number = ?", arguments: [answers]) == nil {
+                throw StoreError.notFound("no register item \(answers) to answer")
+            }
+            for document in entry.documents where try Int.fetchOne(db, sql: "SELECT 1 FROM document WHERE id = ?", arguments: [document]) == nil {
+                throw StoreError.notFound("no document \(document) in the store")
+            }
+            // The counter row is taken by this (IMMEDIATE) transaction: no other writer, in
+            // this process or another, can get the same sequence, and a rollback returns it.
+            guard let sequence = try Int.fetchOne(db, sql: """
+                INSERT INTO register_counter (agency, direction, year, last) VALUES (?, ?, ?, 1)
+                ON CONFLICT (agency, direction, year) DO UPDATE SET last = last + 1 RETURNING last
+                """, arguments: [entry.agency, entry.direction.rawValue, entry.year]) else {
+                throw StoreError.invalid("no register sequence could be taken")
+            }
+            var stored = entry
+            stored.sequence = sequence
+            stored.number = format.number(agency: entry.agency, direction: entry.direction, year: entry.year, sequence: sequence)
+            try db.execute(sql: """
+                INSERT INTO register_entry (number, agency, direction, year, sequence, subject, fromParty, toParty, partyKeys,
+                                            date, answers, createdAt, createdBy)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [stored.number, stored.agency, stored.direction.rawValue, stored.year, sequence, stored.subject,
+                                 stored.from, stored.to, ArabicText.normalized(stored.from) + "\n" + ArabicText.normalized(stored.to),
+                                 stored.date, stored.answers, stored.createdAt, stored.createdBy])
+            let terms = ArabicText.indexTerms([stored.subject, stored.from, stored.to, stored.number].joined(separator: " "))
+            for document in stored.documents {
+                try db.execute(sql: "INSERT INTO register_document (number, document) VALUES (?, ?)", arguments: [stored.number, document])
+                if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM document WHERE id = ?", arguments: [document]) {
+                    try appendSearch(terms, seq: seq, in: db)
+                }
+            }
+            var details = ["direction": stored.direction.rawValue, "subject": stored.subject, "from": stored.from,
+                           "to": stored.to, "date": stored.date, "documents": stored.documents.joined(separator: ",")]
+            if let answers = stored.answers { details["answers"] = answers }
+            try AuditLog.append(actor: stored.createdBy, action: "register.assigned", object: stored.number, details: details, in: db)
+            return stored
+        }
+    }
+
+    public func registerEntry(_ number: String) throws -> RegisterEntry? {
+        try read("register item \(number)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM register_entry WHERE number = ?", arguments: [number]).map { try Self.entry($0, in: db) }
+        }
+    }
+
+    public func registerEntries(carrying id: String) throws -> [RegisterEntry] {
+        try read("register items of \(id)") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.* FROM register_entry r JOIN register_document d ON d.number = r.number
+                WHERE d.document = ? ORDER BY r.year, r.direction, r.sequence
+                """, arguments: [id]).map { try Self.entry($0, in: db) }
+        }
+    }
+
+    private static func entry(_ row: Row, in db: Database) throws -> RegisterEntry {
+        let number: String = row["number"]
+        let documents = try String.fetchAll(db, sql: "SELECT document FROM register_document WHERE number = ? ORDER BY document",
+                                            arguments: [number])
+        return RegisterEntry(number: number, agency: row["agency"], direction: RegisterDirection(rawValue: row["direction"]) ?? .incoming,
+                             year: row["year"], sequence: row["sequence"], subject: row["subject"], from: row["fromParty"],
+                             to: row["toParty"], date: row["date"], answers: row["answers"], documents: documents,
+                             createdAt: row["createdAt"], createdBy: row["createdBy"])
+    }
+
+    public func search(_ query: SearchQuery) throws -> SearchResult {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        var from = "document d"
+        var order = "d.seq DESC"
+        if let text = query.text, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let match = ArabicText.matchQuery(text) else { return SearchResult(total: 0, results: []) }
+            from = "search JOIN document d ON d.seq = search.rowid"
+            conditions.append("search MATCH ?")
+            arguments.append(match)
+            order = "bm25(search), d.seq DESC"
+        }
+        if let kind = query.kind { conditions.append("d.kind = ?"); arguments.append(kind) }
+        if let agency = query.agency { conditions.append("d.agency = ?"); arguments.append(agency) }
+        if let state = query.state { conditions.append("d.state = ?"); arguments.append(state.rawValue) }
+        if let since = query.since { conditions.append("d.createdAt >= ?"); arguments.append(since) }
+        if let until = query.until { conditions.append("substr(d.createdAt, 1, 10) <= ?"); arguments.append(until) }
+        if let number = query.register {
+            conditions.append("d.id IN (SELECT document FROM register_document WHERE number = ?)")
+            arguments.append(number)
+        }
+        if let party = query.party {
+            let key = ArabicText.normalized(party)
+            conditions.append("""
+                d.id IN (SELECT rd.document FROM register_document rd JOIN register_entry r ON r.number = rd.number
+                         WHERE instr(r.partyKeys, ?) > 0)
+                """)
+            arguments.append(key)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try read("search") { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(from) \(whereClause)",
+                                         arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT d.id, d.title, d.kind, d.agency, d.state FROM \(from) \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?
+                """, arguments: StatementArguments(arguments + [query.limit, query.offset]))
+            return SearchResult(total: total, results: rows.map {
+                SearchResult.Hit(id: $0["id"], title: $0["title"], kind: $0["kind"], agency: $0["agency"], state: $0["state"])
+            })
+        }
+    }
+
+    public func referencedBlobs() throws -> Set<String> {
+        try read("blobs") { db in
+            Set(try String.fetchAll(db, sql: "SELECT sha256 FROM version UNION SELECT sha256 FROM signature"))
+        }
+    }
+
+    public func integrityCheck() throws -> [String] {
+        try read("integrity check") { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+    }
+
+    public func recordAudit(actor: String, action: String, object: String, details: [String: String]) throws {
+        _ = try write("audit") { db in
+            try AuditLog.append(actor: actor, action: action, object: object, details: details, in: db)
+        }
+    }
+}
