@@ -10,7 +10,8 @@ struct Sign: AsyncParsableCommand, TakesFileList {
             or --out-dir says otherwise; --attached puts the document inside the
             signature instead. Existing outputs are never overwritten without
             --force. Many files are signed in parallel on all cores; with --tsa,
-            up to 16 (or 4 per core) wait for the TSA at once.
+            up to 16 detached signatures (or 4 per core) wait for the TSA at once
+            (--attached: one per core, as each holds its document).
 
             The key's passphrase comes from --passphrase-file, the
             SIGNTOOL_PASSPHRASE variable, or a prompt on the terminal.
@@ -187,7 +188,11 @@ struct Sign: AsyncParsableCommand, TakesFileList {
             FileHandle.standardOutput.write(Data(result.written.map { $0 + "\n" }.joined().utf8))
         }
         guard let first = result.failures.first else { return }
-        for failure in result.failures { printError(failure.error.reason) }
+        for failure in result.failures {
+            // Name the document unless the reason already does.
+            let reason = failure.error.reason
+            printError(reason.contains(failure.file) || reason.contains(failure.output) ? reason : "\(failure.file): \(reason)")
+        }
         if files.count > 1 { printError("\(result.failures.count) of \(files.count) documents were not signed") }
         throw ExitCode(ExitStatus.code(for: first.error))
     }

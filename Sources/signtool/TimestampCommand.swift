@@ -49,6 +49,8 @@ struct RevocationLookupOptions: ParsableArguments {
     @Flag(help: "Download CRLs afresh instead of using those kept for five minutes in ~/.cache/signtool/crl.")
     var noCache = false
 
+    func validate() throws { try checkTimeout(timeout) }
+
     /// The fetcher these options describe; nil with --offline.
     func fetcher() -> RevocationFetcher? {
         guard !offline else { return nil }
@@ -70,14 +72,34 @@ struct TSAOptions: ParsableArguments {
 
     @OptionGroup var limits: ResponseLimitOptions
 
+    func validate() throws {
+        try checkTimeout(timeout)
+        if let tsa {
+            guard let url = URLComponents(string: tsa), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  url.host?.isEmpty == false else {
+                throw ValidationError("--tsa must be an http:// or https:// address, such as http://pki.example.sy/tsa")
+            }
+            if url.user != nil || url.password != nil {
+                throw ValidationError("--tsa must not carry a user name or password; give the TSA's token with --tsa-token-file or SIGNTOOL_TSA_TOKEN")
+            }
+        }
+    }
+
     func httpOptions() throws -> HTTPFetcher.Options {
         var options = HTTPFetcher.Options()
         limits.apply(to: &options, seconds: timeout)
         var token = ProcessInfo.processInfo.environment["SIGNTOOL_TSA_TOKEN"]
+        var source = "SIGNTOOL_TSA_TOKEN"
         if let tsaTokenFile {
             token = String(decoding: try FileIO.read(tsaTokenFile, limit: 4096), as: UTF8.self)
+            source = tsaTokenFile
         }
         if let token = token?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
+            // A bearer token is visible ASCII (RFC 6750 2.1); anything else would break the
+            // header, and the message must not repeat the secret.
+            guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ValidationError("the TSA token in \(source) holds spaces, line breaks or other characters a bearer token cannot have; nothing was sent")
+            }
             options.authorization = "Bearer \(token)"
         }
         return options
@@ -134,5 +156,12 @@ struct Timestamp: AsyncParsableCommand {
                 note("\(target): \(TimeArgument.format(result.token.time)) from \(result.token.tsa), serial \(result.token.serialHex)")
             }
         }
+    }
+}
+
+/// A deadline for network exchanges: a finite number of seconds, more than none, at most an hour.
+func checkTimeout(_ seconds: Double) throws {
+    guard seconds.isFinite, seconds > 0, seconds <= 3600 else {
+        throw ValidationError("--timeout is a number of seconds between 0 and 3600, not \(seconds)")
     }
 }

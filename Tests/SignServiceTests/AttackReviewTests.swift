@@ -198,3 +198,75 @@ struct AttackReviewTests {
         #expect(!again.unicodeScalars.contains("\u{202E}"), "\(again)")
     }
 }
+
+/// Regressions found by the hostile review of the async signing change.
+@Suite("hostile review of async signing: CRLs at B-LT, deadlines, tokens, batch messages")
+struct AsyncSigningReviewTests {
+    @Test("sign --level LT refuses a CRL from another CA at the signer's CRL address, and writes nothing")
+    func foreignCRLRefused() throws {
+        let pki = try TestPKI()
+        let other = try TestPKI()
+        let work = try ScratchDirectory()
+        try other.generateCRL()
+        let foreign = work.path("foreign.crl")
+        #expect(try Shell.openssl(["crl", "-in", other.directory.path("issuing.crl"), "-outform", "DER", "-out", foreign],
+                                  in: work.url).status == 0)
+        let crlServer = try HostileHTTPServer(in: work, serving: foreign)
+        let signer = try pki.issue("lt", subject: "/C=SY/CN=LT Signer", crlURL: crlServer.url + "/file")
+        let port = try TestServer.freePort()
+        let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(port)")
+        let service = try TestServer(authority: ca, port: port)
+        let token = try String(contentsOfFile: ca.data + "/service/tsa-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try work.write("d.txt", "decision\n")
+        let chain = try work.write("chain.pem", try String(contentsOfFile: pki.issuing, encoding: .utf8)
+                                       + String(contentsOfFile: pki.root, encoding: .utf8))
+        let signed = try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--chain", chain,
+                                         "--tsa", service.url + "/tsa", "--level", "LT", "d.txt"], in: work.url,
+                                        environment: ["SIGNTOOL_TSA_TOKEN": token])
+        #expect(signed.status == 76, "\(signed.stderr)")
+        #expect(signed.stderr.contains("is not signed by its issuer"), "\(signed.stderr)")
+        #expect(!work.exists("d.txt.p7s"))
+    }
+
+    @Test("--timeout inf, nan and 1e300 are usage errors (exit 64), not a crash")
+    func nonFiniteTimeouts() throws {
+        let work = try ScratchDirectory()
+        try work.write("d.txt", "x\n")
+        for value in ["inf", "nan", "1e300", "0"] {
+            let stamped = try Shell.signtool(["timestamp", "--tsa", "http://127.0.0.1:9/tsa", "--timeout", value, "d.txt"], in: work.url)
+            #expect(stamped.status == 64, "\(value): \(stamped.status) \(stamped.stderr)")
+            let checked = try Shell.signtool(["cert", "verify", "--trust", "d.txt", "--timeout", value, "d.txt"], in: work.url)
+            #expect(checked.status == 64, "\(value): \(checked.status) \(checked.stderr)")
+        }
+    }
+
+    @Test("a TSA token with a line break is refused before anything is sent, and the message does not repeat it")
+    func tokenWithLineBreak() throws {
+        let work = try ScratchDirectory()
+        let server = try HostileHTTPServer(in: work)
+        try work.write("d.txt", "x\n")
+        try work.write("token", "SECRETtokenA\nsecond line\n")
+        let stamped = try Shell.signtool(["timestamp", "--tsa", server.url + "/tsa", "--tsa-token-file", "token", "d.txt"], in: work.url)
+        #expect(stamped.status == 64, "\(stamped.status) \(stamped.stderr)")
+        #expect(!stamped.stderr.contains("SECRET") && !stamped.stderr.contains("second line"), "\(stamped.stderr)")
+        #expect(server.requests().isEmpty)
+        let withUser = try Shell.signtool(["timestamp", "--tsa", "http://user:pw@127.0.0.1:9/tsa", "d.txt"], in: work.url)
+        #expect(withUser.status == 64 && !withUser.stderr.contains("pw@"), "\(withUser.stderr)")
+    }
+
+    @Test("a batch whose TSA refuses says which documents were not signed")
+    func batchFailuresNameTheDocument() throws {
+        let pki = try TestPKI()
+        let work = try ScratchDirectory()
+        let server = try HostileHTTPServer(in: work)
+        let signer = try pki.issue("b", subject: "/C=SY/CN=Batch")
+        try work.write("a.txt", "a\n")
+        try work.write("b.txt", "b\n")
+        let signed = try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--tsa", server.url + "/refuse",
+                                         "a.txt", "b.txt"], in: work.url)
+        #expect(signed.status != 0)
+        let lines = signed.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.contains("a.txt") } && lines.contains { $0.contains("b.txt") }, "\(signed.stderr)")
+        #expect(!work.exists("a.txt.p7s") && !work.exists("b.txt.p7s"))
+    }
+}

@@ -112,7 +112,14 @@ struct LongTermSignatureTests {
         let (ca, server, tsa) = try servedAuthority()
         let (key, cert) = try ca.issue("archived")
         _ = try ca.work.write("d.txt", "x\n")
-        let signed = try ca.run(["sign", "--key", key, "--cert", cert, "--chain", ca.issuing, "--tsa", server.url + "/tsa",
+        // Without the root, the issuing CA's CRL (signed by the root) cannot be checked.
+        let withoutRoot = try ca.run(["sign", "--key", key, "--cert", cert, "--chain", ca.issuing, "--tsa", server.url + "/tsa",
+                                      "--level", "LT", "d.txt"], environment: tsa)
+        #expect(withoutRoot.status == 68 && withoutRoot.stderr.contains("add the root"), "\(withoutRoot.stderr)")
+        #expect(!ca.work.exists("d.txt.p7s"))
+        let chain = try ca.work.write("chain.pem", try String(contentsOfFile: ca.issuing, encoding: .utf8)
+                                          + String(contentsOfFile: ca.root, encoding: .utf8))
+        let signed = try ca.run(["sign", "--key", key, "--cert", cert, "--chain", chain, "--tsa", server.url + "/tsa",
                                  "--level", "LT", "d.txt"], environment: tsa)
         #expect(signed.status == 0, "\(signed.stderr)")
         server.stop()

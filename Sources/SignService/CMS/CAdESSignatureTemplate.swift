@@ -114,8 +114,19 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     private static func revocationValue(for certificate: Certificate, among candidates: [Certificate],
                                         fetcher: RevocationFetcher) async throws -> RevocationValue {
         var crlProblem: SignServiceError?
+        let issuer = candidates.first(where: { $0.issued(certificate) })
         do {
             if let crl = try await fetcher.crl(for: certificate) {
+                // A CRL from another issuer, or not signed by this one, says nothing about
+                // the certificate: whoever answers a plain-http address could hide a revocation.
+                guard let issuer else {
+                    throw SignServiceError(code: .unsupportedAlgorithm,
+                        reason: "B-LT checks the CRL of \(certificate.subject) against its issuer \(certificate.issuer), which is not at hand: add the root (and every CA) to --chain; nothing was signed")
+                }
+                guard crl.isFromIssuer(of: certificate), crl.isSigned(by: issuer) else {
+                    throw SignServiceError(code: .serviceRefused,
+                        reason: "the CRL published for \(certificate.subject) is not signed by its issuer \(issuer.subject)")
+                }
                 if let date = crl.revocationDate(of: certificate) {
                     throw revoked(certificate, on: date, source: "its CRL")
                 }
@@ -125,14 +136,14 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
                 }
                 return .crl(crl.derBytes)
             }
-        } catch let error as SignServiceError where error.code != .certificateRevoked {
+        } catch let error as SignServiceError where error.code != .certificateRevoked && error.code != .unsupportedAlgorithm {
             crlProblem = error
         }
         guard let url = certificate.ocspResponders.first else {
             throw crlProblem ?? SignServiceError(code: .unsupportedAlgorithm,
                 reason: "B-LT needs revocation data, but \(certificate.subject) names neither a CRL distribution point nor an OCSP responder")
         }
-        guard let issuer = candidates.first(where: { $0.issued(certificate) }) else {
+        guard let issuer else {
             throw SignServiceError(code: .unsupportedAlgorithm,
                 reason: "B-LT needs the issuer of \(certificate.subject) to ask its OCSP responder: add it with --chain")
         }

@@ -69,6 +69,16 @@ public final class CertificateRevocationList: @unchecked Sendable {
         X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_issuer_name(certificate.pointer)) == 0
     }
 
+    /// Whether `issuer` signed this CRL: its name is the CRL's issuer and its key verifies
+    /// the CRL's signature.
+    public func isSigned(by issuer: Certificate) -> Bool {
+        guard X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_subject_name(issuer.pointer)) == 0,
+              let key = X509_get0_pubkey(issuer.pointer) else { return false }
+        OpenSSLErrorQueue.clear()
+        defer { OpenSSLErrorQueue.clear() }
+        return X509_CRL_verify(pointer, key) == 1
+    }
+
     /// The revocation date of `certificate` if this CRL lists it.
     public func revocationDate(of certificate: Certificate) -> Date? {
         var entry: OpaquePointer?

@@ -53,7 +53,9 @@ public final class RevocationFetcher: Sendable {
     /// `issuerKey` (issuer name and key identifier) keeps CRLs of different CAs apart on disk
     /// even when they were published at the same address.
     private func fetch(_ url: String, issuerKey: [UInt8]) async -> Result<CertificateRevocationList, SignServiceError> {
-        await cache.value(for: url) {
+        // Keyed by address and issuer: a CRL fetched for one CA is never handed to another's
+        // certificate that names the same address.
+        await cache.value(for: url + "\u{0}" + Hex.lower(issuerKey)) {
             let now = Date()
             let result = await self.download(url, issuerKey: issuerKey)
             switch result {
