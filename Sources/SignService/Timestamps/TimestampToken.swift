@@ -123,6 +123,11 @@ public enum TimestampClient {
         return Result(response: answer, token: token)
     }
 
+    /// A DER TimeStampReq for `digest` (a fresh nonce, certReq set), for a TSA in process.
+    public static func request(digest: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8] {
+        try makeRequest(digest: digest, algorithm: algorithm).der
+    }
+
     static func makeRequest(digest: [UInt8], algorithm: DigestAlgorithm) throws -> (der: [UInt8], nonce: [UInt8]) {
         OpenSSLErrorQueue.clear()
         guard let request = TS_REQ_new() else { throw SignServiceError.openSSL("allocation") }
