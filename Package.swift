@@ -131,7 +131,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Helper scripts the tests run with python3, found next to the test sources.
-            exclude: ["Support/cms_variants.py", "Support/hostile_http.py", "Support/pyhanko_verify.py", "Support/slow_proxy.py"]
+            exclude: ["Support/cms_variants.py", "Support/hostile_http.py", "Support/pyhanko_verify.py", "Support/slow_proxy.py", "Support/openssl_tsa.py"]
         ),
     ]
 )

@@ -88,6 +88,8 @@ echo "== making the corpus in $work"
 pki=$work/pki
 mkdir -p "$pki" "$work/logs" "$work/cache"
 export XDG_CACHE_HOME=$work/cache
+# The corpus TSA is under the corpus root: sign --tsa checks its answers against it.
+export SIGNTOOL_TSA_TRUST=$pki/root.pem
 cd "$pki"
 ossl() { openssl "$@" >/dev/null 2>&1 || { echo "leak-check: openssl $* failed" >&2; exit 2; }; }
 

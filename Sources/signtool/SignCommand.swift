@@ -18,7 +18,9 @@ struct Sign: AsyncParsableCommand, TakesFileList {
 
             With --tsa, each signature gets an RFC 3161 signature timestamp (B-T),
             which proves it existed at that time even after the certificate expires
-            or is revoked. --level LT also embeds the current CRL (or, where a
+            or is revoked. The TSA's answer must verify against a root given with
+            --tsa-trust (or $SIGNTOOL_TSA_TRUST, or a root in --chain) before it is
+            used: anyone on the path to a plain-http TSA could answer otherwise. --level LT also embeds the current CRL (or, where a
             certificate names only an OCSP responder, an OCSP response) of
             every certificate in the chain and of the TSA, so that
             `signtool verify --offline` decides with nothing but the file; a
@@ -135,7 +137,12 @@ struct Sign: AsyncParsableCommand, TakesFileList {
             let identity = try loadIdentity()
             if !allowInvalidCertificate { try identity.checkUsableForSigning() }
             let chosenLevel = level.flatMap(SignatureLevel.init(name:)) ?? (tsaOptions.tsa == nil ? .baselineB : .baselineT)
-            let service = try tsaOptions.tsa.map { TimestampService(url: $0, http: try tsaOptions.httpOptions()) }
+            let service = try tsaOptions.tsa.map {
+                TimestampService(url: $0, http: try tsaOptions.httpOptions(), trust: try tsaOptions.trustedRoots())
+            }
+            if let service, service.trust.isEmpty, !([identity.certificate] + identity.chain).contains(where: \.isSelfIssued) {
+                throw ValidationError("the TSA's answer must be checked against a trusted root: give it with --tsa-trust ROOT.pem (or SIGNTOOL_TSA_TRUST), or put the root in --chain")
+            }
             let options = SignatureOptions(digest: digest.flatMap(DigestAlgorithm.init(name:)), rsaPSS: pss,
                                            attached: attached, level: chosenLevel, timestampService: service)
             if let addTo, addsToContainer {

@@ -70,7 +70,17 @@ struct TSAOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds for each exchange with a server (TSA, OCSP, CRL).", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Option(help: ArgumentHelp("Roots the TSA's certificate must chain to (repeatable; default: $SIGNTOOL_TSA_TRUST, and the roots in --chain).", valueName: "file"))
+    var tsaTrust: [String] = []
+
     @OptionGroup var limits: ResponseLimitOptions
+
+    /// The roots given for the TSA: --tsa-trust, else the file $SIGNTOOL_TSA_TRUST names.
+    func trustedRoots() throws -> [Certificate] {
+        var files = tsaTrust
+        if files.isEmpty, let env = ProcessInfo.processInfo.environment["SIGNTOOL_TSA_TRUST"], !env.isEmpty { files = [env] }
+        return try files.flatMap { try Certificate.loadAll(FileIO.read($0), source: $0) }
+    }
 
     func validate() throws {
         try checkTimeout(timeout)
@@ -145,6 +155,7 @@ struct Timestamp: AsyncParsableCommand {
         try await reportingErrors {
             let algorithm = DigestAlgorithm(name: digest)!
             let options = try tsaOptions.httpOptions()
+            let trust = try tsaOptions.trustedRoots()
             for file in files {
                 let target = out ?? file + ".tsr"
                 if !force && FileIO.exists(target) {
@@ -152,6 +163,8 @@ struct Timestamp: AsyncParsableCommand {
                 }
                 let digestValue = try ContentDigest.digests(ofFileAt: file, algorithms: [algorithm])[algorithm]!
                 let result = try await TimestampClient.timestamp(digest: digestValue, algorithm: algorithm, url: tsaOptions.tsa!, options: options)
+                // With roots given, an answer that does not verify is not written.
+                if !trust.isEmpty { try TimestampService(url: tsaOptions.tsa!, trust: trust).check(result.token, chain: []) }
                 try FileIO.writeAtomically(result.response, to: target, mode: 0o644, replace: force)
                 note("\(target): \(TimeArgument.format(result.token.time)) from \(result.token.tsa), serial \(result.token.serialHex)")
             }

@@ -65,7 +65,7 @@ struct AsyncNetworkTests {
         let files = try (0..<24).map { try work.write("letter-\($0).txt", "letter \($0)\n") }
         let signed = try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--chain", pki.chainFile,
                                          "--tsa", proxy.url + "/tsa", "--quiet"] + files, in: work.url,
-                                        environment: ["SIGNTOOL_TSA_TOKEN": token])
+                                        environment: ["SIGNTOOL_TSA_TOKEN": token, "SIGNTOOL_TSA_TRUST": ca.root])
         #expect(signed.status == 0, "\(signed.stderr)")
         struct Seen: Decodable { let most: Int; let total: Int }
         let seen = try JSONDecoder().decode(Seen.self, from: Data(try work.read("proxy.json")))

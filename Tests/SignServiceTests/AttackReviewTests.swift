@@ -222,7 +222,7 @@ struct AsyncSigningReviewTests {
                                        + String(contentsOfFile: pki.root, encoding: .utf8))
         let signed = try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--chain", chain,
                                          "--tsa", service.url + "/tsa", "--level", "LT", "d.txt"], in: work.url,
-                                        environment: ["SIGNTOOL_TSA_TOKEN": token])
+                                        environment: ["SIGNTOOL_TSA_TOKEN": token, "SIGNTOOL_TSA_TRUST": ca.root])
         #expect(signed.status == 76, "\(signed.stderr)")
         #expect(signed.stderr.contains("is not signed by its issuer"), "\(signed.stderr)")
         #expect(!work.exists("d.txt.p7s"))
@@ -263,10 +263,56 @@ struct AsyncSigningReviewTests {
         try work.write("a.txt", "a\n")
         try work.write("b.txt", "b\n")
         let signed = try Shell.signtool(["sign", "--key", signer.key, "--cert", signer.cert, "--tsa", server.url + "/refuse",
-                                         "a.txt", "b.txt"], in: work.url)
+                                         "--tsa-trust", pki.root, "a.txt", "b.txt"], in: work.url)
         #expect(signed.status != 0)
         let lines = signed.stderr.split(separator: "\n")
         #expect(lines.contains { $0.contains("a.txt") } && lines.contains { $0.contains("b.txt") }, "\(signed.stderr)")
         #expect(!work.exists("a.txt.p7s") && !work.exists("b.txt.p7s"))
+    }
+}
+
+extension AsyncSigningReviewTests {
+    @Test("sign --tsa refuses a TSA answer that does not chain to a trusted root: exit 76 at T and LT, nothing written; trusted with --tsa-trust")
+    func impostorTSARefused() throws {
+        let port = try TestServer.freePort()
+        let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(port)")
+        let service = try TestServer(authority: ca, port: port)
+        _ = service
+        let (key, cert) = try ca.issue("official")
+        // An impostor TSA (openssl ts -reply) under a root nobody trusts.
+        let impostor = try TestPKI()
+        let log = ca.work.path("impostor.log")
+        let tsa = try impostor.issue("tsa", subject: "/C=SY/CN=Impostor TSA", profile: "tsa")
+        let config = try impostor.directory.write("ts.cnf", """
+            [ tsa ]
+            default_tsa = tsa_config
+            [ tsa_config ]
+            serial = \(impostor.directory.path("tsaserial"))
+            signer_digest = sha256
+            default_policy = 1.2.3.4
+            digests = sha256
+            ess_cert_id_chain = no
+            ess_cert_id_alg = sha256
+            """)
+        try impostor.directory.write("tsaserial", "01\n")
+        let server = try HostileHTTPServer(script: "openssl_tsa.py", arguments: [tsa.cert, tsa.key, impostor.issuing, config, log], log: log)
+        _ = try ca.work.write("d.txt", "decision\n")
+        for level in ["T", "LT"] {
+            let signed = try ca.run(["sign", "--key", key, "--cert", cert, "--chain", ca.chain, "--tsa", server.url + "/tsa",
+                                     "--level", level, "d.txt"])
+            #expect(signed.status == 76, "\(level): \(signed.status) \(signed.stderr)")
+            #expect(signed.stderr.contains("does not verify against the trusted roots"), "\(signed.stderr)")
+            #expect(!ca.work.exists("d.txt.p7s"))
+        }
+        let paths = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n") ?? []
+        #expect(paths.count == 2 && paths.allSatisfy { $0 == "/tsa" }, "\(paths)")
+        // Trusting the impostor's root (as its operator would) makes the same TSA acceptable.
+        let trusted = try ca.run(["sign", "--key", key, "--cert", cert, "--chain", ca.chain, "--tsa", server.url + "/tsa",
+                                  "--tsa-trust", impostor.root, "d.txt"])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        // With no root at all for the TSA, sign says how to give one before anything is sent.
+        let none = try Shell.signtool(["sign", "--key", key, "--cert", cert, "--chain", ca.issuing, "--tsa", server.url + "/tsa",
+                                       "--out", "n.p7s", "d.txt"], in: ca.work.url)
+        #expect(none.status == 64 && none.stderr.contains("--tsa-trust"), "\(none.status) \(none.stderr)")
     }
 }

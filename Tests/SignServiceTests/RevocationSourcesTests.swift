@@ -103,7 +103,7 @@ struct RevocationSourcesTests {
         let ca = try TestAuthority(publicURL: "http://127.0.0.1:\(port)")
         let server = try TestServer(authority: ca, port: port, preload: preload)
         let token = try String(contentsOfFile: ca.data + "/service/tsa-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (ca, server, ["SIGNTOOL_TSA_TOKEN": token])
+        return (ca, server, ["SIGNTOOL_TSA_TOKEN": token, "SIGNTOOL_TSA_TRUST": ca.root])
     }
 
     @Test("B-LT from OCSP alone: responses embedded (RFC 5940), co-signable, openssl cms accepts, verify --offline decides; a revoked signer is refused")

@@ -215,6 +215,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
             // The signature-time-stamp covers the signature value (ETSI EN 319 122-1 5.3).
             let imprint = try ContentDigest.digest(value, algorithm: .sha256)
             let stamp = try await TimestampClient.timestamp(digest: imprint, algorithm: .sha256, url: service.url, options: service.http)
+            try service.check(stamp.token, chain: [identity.certificate] + identity.chain)
             let attribute = DERWriter.sequence(DERWriter.oid(KnownOID.signatureTimeStampToken), DERWriter.setOf([stamp.token.der]))
             signerInfo += DERWriter.setOf([attribute], tag: 0xA1)
             if options.level == .baselineLT {

@@ -84,9 +84,30 @@ public enum SignatureLevel: String, Sendable, Codable, Comparable {
 public struct TimestampService: Sendable {
     public var url: String
     public var http: HTTPFetcher.Options
-    public init(url: String, http: HTTPFetcher.Options = HTTPFetcher.Options()) {
+    /// Roots the TSA's certificate must chain to (besides the roots in the signer's chain):
+    /// an answer that does not verify against them is refused before it is used.
+    public var trust: [Certificate]
+    public init(url: String, http: HTTPFetcher.Options = HTTPFetcher.Options(), trust: [Certificate] = []) {
         self.url = url
         self.http = http
+        self.trust = trust
+    }
+
+    /// Checks a token the TSA answered with: its signature, its TSA certificate's path to
+    /// one of `trust` or of the self-issued certificates of `chain` (timeStamping purpose),
+    /// before the token goes into a signature and before any address its certificates
+    /// name is fetched. Anyone who can answer a plain-http address could otherwise hand
+    /// over a token of their own.
+    public func check(_ token: TimestampToken, chain: [Certificate]) throws {
+        let anchors = trust + chain.filter(\.isSelfIssued).filter { !trust.contains($0) }
+        guard !anchors.isEmpty else {
+            throw SignServiceError(code: .serviceRefused,
+                reason: "\(url): the TSA's answer cannot be checked: no trusted root was given for it (--tsa-trust, or the root in --chain); nothing was signed")
+        }
+        if case .invalid(let finding) = TimestampVerification.check(token, anchors: anchors, untrusted: token.certificates + chain) {
+            throw SignServiceError(code: .serviceRefused,
+                reason: "\(url): the TSA's answer does not verify against the trusted roots (\(finding.message)); nothing was signed")
+        }
     }
 }
 
@@ -174,6 +195,7 @@ public enum CAdES {
         let signatureValue = Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
         let stamp = try await TimestampClient.timestamp(digest: try ContentDigest.digest(signatureValue, algorithm: .sha256),
                                                         algorithm: .sha256, url: service.url, options: service.http)
+        try service.check(stamp.token, chain: [identity.certificate] + identity.chain)
         OpenSSLErrorQueue.clear()
         let added = stamp.token.der.withUnsafeBufferPointer {
             CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, $0.baseAddress, Int32($0.count))

@@ -8,7 +8,9 @@ final class TestAuthority {
     static let passphrase = "ca-test-passphrase"
     /// Each test CA has its own CRL cache, so no test sees another's downloads.
     var environment: [String: String] {
-        ["SIGNTOOL_CA_PASSPHRASE": Self.passphrase, "SIGNTOOL_DATA": data, "XDG_CACHE_HOME": work.path("cache")]
+        // The CA's root is trusted for its own TSA's answers (sign --tsa checks them).
+        ["SIGNTOOL_CA_PASSPHRASE": Self.passphrase, "SIGNTOOL_DATA": data, "XDG_CACHE_HOME": work.path("cache"),
+         "SIGNTOOL_TSA_TRUST": work.path("root.pem")]
     }
 
     init(publicURL: String? = nil, algorithm: String = "p256", subject: String = "C=SY, O=وزارة الاتصالات, CN=Test Government CA") throws {
