@@ -16,8 +16,9 @@ export DEBIAN_FRONTEND=noninteractive
 "${run[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
 echo "install-deps: ${packages[*]} installed"
 # pyHanko: the tests' second CAdES validator (asn1crypto + pyhanko-certvalidator, no OpenSSL).
-python_packages=(pyhanko==0.38.0)
+# bagit: the Library of Congress BagIt validator, which checks DocStore's archive packages.
+python_packages=(pyhanko==0.38.0 bagit==1.8.1)
 if ! python3 -m pip --version >/dev/null 2>&1; then "${run[@]}" apt-get install -y -qq python3-pip >/dev/null; fi
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_packages[@]}" 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${python_packages[@]}"
-python3 -c 'import pyhanko.sign.validation' && echo "install-deps: ${python_packages[*]} available to $(command -v python3)"
+python3 -c 'import pyhanko.sign.validation, bagit' && echo "install-deps: ${python_packages[*]} available to $(command -v python3)"

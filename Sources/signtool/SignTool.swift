@@ -27,7 +27,7 @@ struct SignTool: AsyncParsableCommand {
                   valid, or not for signing documents (sign)
             """,
         version: "0.1.0",
-        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self, Client.self, Store.self]
+        subcommands: [Sign.self, Verify.self, Key.self, CA.self, Cert.self, CRL.self, Timestamp.self, Serve.self, Client.self, Store.self, Archive.self]
     )
 
     static func main() async {

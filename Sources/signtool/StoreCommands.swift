@@ -33,7 +33,8 @@ struct Store: ParsableCommand {
             82 the store is damaged (a blob's bytes changed); 1 audit log altered.
             """,
         subcommands: [StoreInit.self, StoreAdd.self, StoreVersion.self, StoreAttach.self, StoreGet.self, StoreShow.self,
-                      StoreRegister.self, StoreList.self, StoreSearch.self, StoreState.self, StoreAudit.self, StoreCheck.self]
+                      StoreRegister.self, StoreList.self, StoreSearch.self, StoreState.self, StoreAudit.self, StoreCheck.self,
+                      StoreExport.self, StoreImport.self]
     )
 }
 
@@ -449,5 +450,101 @@ struct StoreCheck: AsyncParsableCommand {
             }
         }
         if damaged { throw ExitCode(82) }
+    }
+}
+
+struct StoreExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export",
+        abstract: "Write an archive package (BagIt in .tar, .tar.gz or .zip) that verifies offline.",
+        discussion: """
+            Give one of --document, --register FROM:TO or --since/--until. The package holds each
+            version's bytes, its signatures and their reports, the metadata, the register items
+            and the audit log up to the newest checkpoint, which must cover them (run
+            `store audit checkpoint` first). The same content gives the same bytes.
+            Check it anywhere with `signtool archive verify PACKAGE --trust ROOT.pem`, or
+            unpacked with `bagit.py --validate bag`.
+            """)
+    @OptionGroup var options: StoreOptions
+    @Option(help: "A document to export (repeatable).") var document: [String] = []
+    @Option(help: ArgumentHelp("Register numbers FROM:TO (inclusive).", valueName: "from:to")) var register: String?
+    @Option(help: "Documents created and items dated on or after this day.") var since: String?
+    @Option(help: "... and on or before this one.") var until: String?
+    @Option(help: "The package to write (.tar, .tar.gz, .tgz or .zip).") var out: String
+
+    func validate() throws {
+        let given = [!document.isEmpty, register != nil, since != nil || until != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("give exactly one of --document, --register FROM:TO, or --since and --until") }
+        if (since == nil) != (until == nil) { throw ValidationError("--since and --until go together") }
+        if let register, !register.contains(":") { throw ValidationError("--register takes FROM:TO, such as MOCT/OUT/2026/000001:MOCT/OUT/2026/000100") }
+    }
+
+    func run() async throws {
+        try await reportingStoreErrors {
+            let scope: ExportScope
+            if !document.isEmpty {
+                scope = .documents(document)
+            } else if let register, let colon = register.firstIndex(of: ":") {
+                scope = .register(from: String(register[..<colon]), to: String(register[register.index(after: colon)...]))
+            } else {
+                scope = .dates(since: since!, until: until!)
+            }
+            let result = try await options.open().export(scope, to: out, actor: options.who)
+            try options.output(result) {
+                "\(out): \(result.documents) documents, \(result.versions) versions, \(result.registerEntries) register items, audit log to entry \(result.auditEntries)"
+            }
+        }
+    }
+}
+
+struct StoreImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import",
+        abstract: "Restore a package: verified first, then all of it or nothing; ids, hashes and numbers kept.",
+        discussion: "Importing the same package again changes nothing. Traversal, absolute paths, links, devices and archive bombs are refused and the store is left as it was.")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "More trusted roots (repeatable; the data directory's CA is trusted).") var trust: [String] = []
+    @Argument(help: "The package.") var package: String
+
+    func run() async throws {
+        try await reportingStoreErrors {
+            let result = try await options.open().importPackage(at: package, verifier: try options.verifier(trust: trust, offline: true),
+                                                                actor: options.who)
+            try options.output(result) {
+                "\(package): \(result.documents) documents, \(result.versions) versions, \(result.signatures) signatures, \(result.registerEntries) register items imported; \(result.unchanged) already here"
+            }
+        }
+    }
+}
+
+/// `signtool archive verify`: a package checked offline, with no database.
+struct Archive: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check archive packages offline.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every digest, every signature and the audit chain with its checkpoint.",
+            discussion: "Exit 0: good; 1: something altered or missing (each named); 65: not a package, or one that must not be unpacked (traversal, links, devices, a bomb).")
+        @Option(help: "Trusted roots for the signatures and the checkpoint's TSA (repeatable).") var trust: [String] = []
+        @Flag(help: "Print one JSON object.") var json = false
+        @Argument(help: "The package (.tar, .tar.gz, .zip).") var package: String
+
+        func run() async throws {
+            var good = true
+            try await reportingStoreErrors {
+                let anchors = try trust.flatMap { try Certificate.loadAll(FileIO.read($0), source: $0) }
+                let verifier = try SignatureVerifier(policy: VerificationPolicy(trustAnchors: anchors))
+                let result = try await ArchiveVerifier.verify(package, verifier: verifier)
+                good = result.ok
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                } else {
+                    var lines = ["\(package): " + (result.ok ? "intact" : "NOT INTACT") + " (\(result.files) files, \(result.documents) documents, \(result.signatures.count) signatures, audit log of \(result.auditEntries) entries" + (result.checkpoint.map { ", checkpoint \($0)" } ?? "") + ")"]
+                    lines += result.problems.map { "  altered: " + DisplayText.escapingInvisibles($0) }
+                    lines += result.notes.map { "  note: " + DisplayText.escapingInvisibles($0) }
+                    print(lines.joined(separator: "\n"))
+                }
+            }
+            if !good { throw ExitCode(1) }
+        }
     }
 }

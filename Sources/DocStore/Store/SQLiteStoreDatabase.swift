@@ -23,6 +23,14 @@ public protocol StoreDatabase: Sendable {
     func referencedBlobs() throws -> Set<String>
     func integrityCheck() throws -> [String]
     func recordAudit(actor: String, action: String, object: String, details: [String: String]) throws
+    /// Ids of documents created between the two days (inclusive), oldest first.
+    func documentIDs(createdFrom since: String, through until: String) throws -> [String]
+    /// Register items whose number sorts between the two (inclusive), or whose date is in a range.
+    func registerEntries(numbered from: String, through to: String) throws -> [RegisterEntry]
+    func registerEntries(datedFrom since: String, through until: String) throws -> [RegisterEntry]
+    /// Puts what a package holds into the store in one transaction; what is already there
+    /// identically is skipped, anything that differs refuses the whole import.
+    func importPackage(_ content: PackageContent, actor: String) throws -> ImportResult
     var writer: any DatabaseWriter { get }
 }
 
@@ -346,6 +354,108 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func integrityCheck() throws -> [String] {
         try read("integrity check") { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+    }
+
+    public func documentIDs(createdFrom since: String, through until: String) throws -> [String] {
+        try read("documents by date") { db in
+            try String.fetchAll(db, sql: "SELECT id FROM document WHERE substr(createdAt, 1, 10) BETWEEN ? AND ? ORDER BY seq",
+                                arguments: [since, until])
+        }
+    }
+
+    public func registerEntries(numbered from: String, through to: String) throws -> [RegisterEntry] {
+        try read("register range") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM register_entry WHERE number BETWEEN ? AND ? ORDER BY number",
+                             arguments: [from, to]).map { try Self.entry($0, in: db) }
+        }
+    }
+
+    public func registerEntries(datedFrom since: String, through until: String) throws -> [RegisterEntry] {
+        try read("register by date") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM register_entry WHERE date BETWEEN ? AND ? ORDER BY number",
+                             arguments: [since, until]).map { try Self.entry($0, in: db) }
+        }
+    }
+
+    public func importPackage(_ content: PackageContent, actor: String) throws -> ImportResult {
+        try write("import") { db in
+            var result = ImportResult(documents: 0, versions: 0, signatures: 0, registerEntries: 0, unchanged: 0)
+            for packaged in content.documents {
+                let id = packaged.document.id
+                if let existing = try Row.fetchOne(db, sql: "SELECT title, kind, agency, state FROM document WHERE id = ?", arguments: [id]) {
+                    let versions = try String.fetchAll(db, sql: "SELECT sha256 FROM version WHERE document = ? ORDER BY version", arguments: [id])
+                    let signatures = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signature WHERE document = ?", arguments: [id]) ?? 0
+                    guard existing["title"] == packaged.document.title, existing["kind"] == packaged.document.kind,
+                          existing["agency"] == packaged.document.agency, existing["state"] == packaged.document.state.rawValue,
+                          versions == packaged.versions.map(\.sha256), signatures == packaged.signatures.count else {
+                        throw StoreError.invalid("\(id) is in this store already and differs from the package's; nothing was imported")
+                    }
+                    result.unchanged += 1
+                    continue
+                }
+                let d = packaged.document
+                try db.execute(sql: """
+                    INSERT INTO document (id, title, kind, agency, classification, state, supersededBy, createdAt, createdBy)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.id, d.title, d.kind, d.agency, d.classification, d.state.rawValue, d.supersededBy, d.createdAt, d.createdBy])
+                for (key, value) in d.metadata.sorted(by: { $0.key < $1.key }) {
+                    try db.execute(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)", arguments: [d.id, key, value])
+                }
+                for version in packaged.versions { try insert(version, in: db) }
+                for signature in packaged.signatures {
+                    try db.execute(sql: """
+                        INSERT INTO signature (document, version, sha256, format, name, indication, report, attachedAt, attachedBy)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [d.id, signature.version, signature.sha256, signature.format, signature.name,
+                                         signature.indication, signature.report, signature.attachedAt, signature.attachedBy])
+                }
+                for change in packaged.history {
+                    try db.execute(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: [d.id, change.state.rawValue, change.by, change.reason, change.actor, change.time])
+                }
+                try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
+                               arguments: [d.id, content.searchText[d.id] ?? ""])
+                try AuditLog.append(actor: actor, action: "document.imported", object: d.id,
+                                    details: ["package": content.origin, "versions": String(packaged.versions.count)], in: db)
+                result.documents += 1
+                result.versions += packaged.versions.count
+                result.signatures += packaged.signatures.count
+            }
+            for entry in content.register {
+                if let existing = try Row.fetchOne(db, sql: "SELECT subject, sequence FROM register_entry WHERE number = ?", arguments: [entry.number]) {
+                    guard existing["subject"] == entry.subject, existing["sequence"] == entry.sequence else {
+                        throw StoreError.invalid("register number \(entry.number) is in this store already for another item; nothing was imported")
+                    }
+                    result.unchanged += 1
+                    continue
+                }
+                try db.execute(sql: """
+                    INSERT INTO register_entry (number, agency, direction, year, sequence, subject, fromParty, toParty, partyKeys,
+                                                date, answers, createdAt, createdBy)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [entry.number, entry.agency, entry.direction.rawValue, entry.year, entry.sequence, entry.subject,
+                                     entry.from, entry.to, ArabicText.normalized(entry.from) + "\n" + ArabicText.normalized(entry.to),
+                                     entry.date, entry.answers, entry.createdAt, entry.createdBy])
+                for document in entry.documents
+                    where try Int.fetchOne(db, sql: "SELECT 1 FROM document WHERE id = ?", arguments: [document]) != nil {
+                    try db.execute(sql: "INSERT OR IGNORE INTO register_document (number, document) VALUES (?, ?)", arguments: [entry.number, document])
+                }
+                // Later numbers here continue after the imported ones: no number is given twice.
+                try db.execute(sql: """
+                    INSERT INTO register_counter (agency, direction, year, last) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (agency, direction, year) DO UPDATE SET last = MAX(last, excluded.last)
+                    """, arguments: [entry.agency, entry.direction.rawValue, entry.year, entry.sequence])
+                try AuditLog.append(actor: actor, action: "register.imported", object: entry.number,
+                                    details: ["package": content.origin], in: db)
+                result.registerEntries += 1
+            }
+            // The package's own audit entries about what it carries are kept as they were.
+            for line in content.auditLines {
+                try db.execute(sql: "INSERT OR IGNORE INTO imported_audit (origin, sequence, entry) VALUES (?, ?, ?)",
+                               arguments: [content.origin, line.sequence, line.json])
+            }
+            return result
+        }
     }
 
     public func recordAudit(actor: String, action: String, object: String, details: [String: String]) throws {

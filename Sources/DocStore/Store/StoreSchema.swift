@@ -101,6 +101,16 @@ enum StoreSchema {
             try db.execute(sql: "CREATE VIRTUAL TABLE search USING fts5(terms, tokenize = \"unicode61 remove_diacritics 0\")")
         }
         AuditLog.registerMigrations(in: &migrator)
+        migrator.registerMigration("store v2: imported audit entries") { db in
+            // Entries of another store's log that came with an imported package, by the
+            // head hash of the checkpoint that covered them.
+            try db.create(table: "imported_audit") { t in
+                t.column("origin", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("entry", .text).notNull()
+                t.primaryKey(["origin", "sequence"])
+            }
+        }
         return migrator
     }
 }

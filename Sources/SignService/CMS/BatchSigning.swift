@@ -91,6 +91,17 @@ extension CAdESSigner {
                           progress: (@Sendable () -> Void)? = nil) async -> BatchSigningResult {
         precondition(files.count == outputs.count, "one output per document")
         var failed: [BatchSigningResult.Failure] = []
+        if !usesNetwork {
+            // Level B is all computation: every core at once, no task per document.
+            let failures = Mutex<[BatchSigningResult.Failure]>([])
+            DispatchQueue.concurrentPerform(iterations: files.count) { index in
+                if let failure = signOne(index, files[index], into: outputs[index], replace: replace) {
+                    failures.withLock { $0.append(failure) }
+                }
+                progress?()
+            }
+            failed = failures.withLock { $0 }
+        } else {
         await withTaskGroup(of: BatchSigningResult.Failure?.self) { group in
             var next = 0
             func startNext() {
@@ -105,6 +116,7 @@ extension CAdESSigner {
                 progress?()
                 startNext()
             }
+        }
         }
         var failedIndices = Set(failed.map(\.index))
         // The signatures' names reach the disk before any is reported as written.
@@ -122,19 +134,37 @@ extension CAdESSigner {
         return BatchSigningResult(files: files, outputs: outputs, failures: failed)
     }
 
-    /// One document of a batch; nil when its signature was written.
-    private func signOne(_ index: Int, _ file: String, into output: String, replace: Bool) async -> BatchSigningResult.Failure? {
+    /// One document of a batch at level B; nil when its signature was written.
+    private func signOne(_ index: Int, _ file: String, into output: String, replace: Bool) -> BatchSigningResult.Failure? {
         do {
-            let signature = try await sign(fileAt: file)
+            let signature = try signWithoutNetwork(fileAt: file)
             // Each directory is flushed once by the batch, not once per file.
             try FileIO.writeAtomically(signature, to: output, replace: replace, syncDirectory: false)
             return nil
-        } catch let error as SignServiceError where error.code == .outputExists {
+        } catch {
+            return failure(error, index, file, output)
+        }
+    }
+
+    /// One document of a batch that waits for a TSA; nil when its signature was written.
+    private func signOne(_ index: Int, _ file: String, into output: String, replace: Bool) async -> BatchSigningResult.Failure? {
+        do {
+            let signature = try await sign(fileAt: file)
+            try FileIO.writeAtomically(signature, to: output, replace: replace, syncDirectory: false)
+            return nil
+        } catch {
+            return failure(error, index, file, output)
+        }
+    }
+
+    private func failure(_ error: any Error, _ index: Int, _ file: String, _ output: String) -> BatchSigningResult.Failure {
+        switch error {
+        case let error as SignServiceError where error.code == .outputExists:
             return .init(index: index, file: file, output: output, error: SignServiceError(code: .outputExists,
                 reason: "\(output) already exists and was left unchanged; use --force to replace it or --add-to to co-sign"))
-        } catch let error as SignServiceError {
+        case let error as SignServiceError:
             return .init(index: index, file: file, output: output, error: error)
-        } catch {
+        default:
             return .init(index: index, file: file, output: output, error: SignServiceError(code: .cryptoFailure, reason: "\(error)"))
         }
     }

@@ -198,18 +198,7 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
     /// the signature is enveloping. At level T and above the signature value is sent to
     /// the TSA, and the signature waits for its answer without holding a thread.
     func signature(contentDigest: [UInt8], content: [UInt8]?, signingTime: Date) async throws -> [UInt8] {
-        let messageDigest = DERWriter.sequence(DERWriter.oid(KnownOID.messageDigest),
-                                               DERWriter.setOf([DERWriter.octetString(contentDigest)]))
-        let time = DERWriter.sequence(DERWriter.oid(KnownOID.signingTime),
-                                      DERWriter.setOf([DERWriter.time(Int(signingTime.timeIntervalSince1970))]))
-        let attributes = [contentTypeAttribute, time, messageDigest, signingCertificateAttribute]
-        // What is signed is the DER of the attributes as a SET OF (RFC 5652 section 5.4);
-        // the SignerInfo carries the same bytes under the [0] IMPLICIT tag.
-        var signedAttributes = DERWriter.setOf(attributes)
-        let value = try sign(try ContentDigest.digest(signedAttributes, algorithm: digest))
-        signedAttributes[0] = 0xA0
-        var signerInfo = DERWriter.smallInteger(1) + signerIdentifier + digestAlgorithmID + signedAttributes
-            + signatureAlgorithmID + DERWriter.octetString(value)
+        var (signerInfo, value) = try signedSignerInfo(contentDigest: contentDigest, signingTime: signingTime)
         var revocationValues: [RevocationValue] = []
         if let service = options.timestampService, options.level >= .baselineT {
             // The signature-time-stamp covers the signature value (ETSI EN 319 122-1 5.3).
@@ -229,6 +218,37 @@ final class CAdESSignatureTemplate: @unchecked Sendable {
                 }
             }
         }
+        return assemble(signerInfo: signerInfo, revocationValues: revocationValues, content: content)
+    }
+
+    /// A level B-B signature: nothing to wait for, so no suspension (the batch signer's
+    /// fast path, on all cores at once).
+    func signatureWithoutTimestamp(contentDigest: [UInt8], content: [UInt8]?, signingTime: Date) throws -> [UInt8] {
+        precondition(options.timestampService == nil || options.level < .baselineT, "a B-T signature waits for its TSA")
+        let (signerInfo, _) = try signedSignerInfo(contentDigest: contentDigest, signingTime: signingTime)
+        return assemble(signerInfo: signerInfo, revocationValues: [], content: content)
+    }
+
+    /// The SignerInfo's fields up to its signature value (its unsigned attributes come
+    /// after), and the value.
+    private func signedSignerInfo(contentDigest: [UInt8], signingTime: Date) throws -> (fields: [UInt8], value: [UInt8]) {
+        let messageDigest = DERWriter.sequence(DERWriter.oid(KnownOID.messageDigest),
+                                               DERWriter.setOf([DERWriter.octetString(contentDigest)]))
+        let time = DERWriter.sequence(DERWriter.oid(KnownOID.signingTime),
+                                      DERWriter.setOf([DERWriter.time(Int(signingTime.timeIntervalSince1970))]))
+        let attributes = [contentTypeAttribute, time, messageDigest, signingCertificateAttribute]
+        // What is signed is the DER of the attributes as a SET OF (RFC 5652 section 5.4);
+        // the SignerInfo carries the same bytes under the [0] IMPLICIT tag.
+        var signedAttributes = DERWriter.setOf(attributes)
+        let value = try sign(try ContentDigest.digest(signedAttributes, algorithm: digest))
+        signedAttributes[0] = 0xA0
+        let fields = DERWriter.smallInteger(1) + signerIdentifier + digestAlgorithmID + signedAttributes
+            + signatureAlgorithmID + DERWriter.octetString(value)
+        return (fields, value)
+    }
+
+    /// The ContentInfo around one SignerInfo.
+    private func assemble(signerInfo: [UInt8], revocationValues: [RevocationValue], content: [UInt8]?) -> [UInt8] {
         let signerInfoSequence = DERWriter.tlv(DER.sequence, signerInfo)
         var encapsulated = DERWriter.oid(KnownOID.data)
         if let content {

@@ -265,6 +265,7 @@ public final class CAdESSigner: Sendable {
     /// Signs the file at `path`: detached signatures hash it as a stream; enveloping ones
     /// (which must carry it) read it whole.
     public func sign(fileAt path: String, signingTime: Date = Date()) async throws -> [UInt8] {
+        if !usesNetwork { return try signWithoutNetwork(fileAt: path, signingTime: signingTime) }
         if template.options.attached {
             let content = try FileIO.read(path, limit: 1 << 30)
             let digest = try content.withUnsafeBytes { try ContentDigest.digests(of: $0, algorithms: [template.digest])[template.digest]! }
@@ -272,5 +273,16 @@ public final class CAdESSigner: Sendable {
         }
         let digest = try ContentDigest.digests(ofFileAt: path, algorithms: [template.digest])[template.digest]!
         return try await template.signature(contentDigest: digest, content: nil, signingTime: signingTime)
+    }
+
+    /// ``sign(fileAt:signingTime:)`` at level B: all computation, no suspension.
+    func signWithoutNetwork(fileAt path: String, signingTime: Date = Date()) throws -> [UInt8] {
+        if template.options.attached {
+            let content = try FileIO.read(path, limit: 1 << 30)
+            let digest = try content.withUnsafeBytes { try ContentDigest.digests(of: $0, algorithms: [template.digest])[template.digest]! }
+            return try template.signatureWithoutTimestamp(contentDigest: digest, content: content, signingTime: signingTime)
+        }
+        let digest = try ContentDigest.digests(ofFileAt: path, algorithms: [template.digest])[template.digest]!
+        return try template.signatureWithoutTimestamp(contentDigest: digest, content: nil, signingTime: signingTime)
     }
 }

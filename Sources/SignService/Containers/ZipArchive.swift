@@ -22,7 +22,15 @@ public struct ContainerLimits: Sendable {
 
 /// libarchive converts entry names through the thread's locale; in the C locale it
 /// cannot represent Arabic names, so reading and writing run under C.UTF-8 (per thread).
-enum UTF8Locale {
+package enum UTF8Locale {
+    /// Runs `body` with the thread's character type set to C.UTF-8 (libarchive converts
+    /// names through it).
+    package static func run<T>(_ body: () throws -> T) rethrows -> T {
+        let state = enter()
+        defer { leave(state) }
+        return try body()
+    }
+
     static func enter() -> (previous: locale_t?, own: locale_t?) {
         guard let own = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else { return (nil, nil) }
         return (uselocale(own), own)

@@ -210,7 +210,7 @@ public enum FileIO {
         access(path, F_OK) == 0
     }
 
-    static func openError(_ path: String) -> SignServiceError {
+    package static func openError(_ path: String) -> SignServiceError {
         switch errno {
         case ENOENT, ENOTDIR: return .fileNotFound(path)
         default: return .io("\(path): \(errnoText())")

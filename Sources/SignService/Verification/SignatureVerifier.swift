@@ -31,7 +31,7 @@ public struct VerificationPolicy: Sendable {
 /// certificate and embedded chain: a batch of signatures by one official validates the
 /// path once.
 public final class SignatureVerifier: Sendable {
-    let policy: VerificationPolicy
+    public let policy: VerificationPolicy
     private let paths: CertificatePathValidator
     private let certificates = CertificateCache()
     private let intermediates: [CertificateRecord]

@@ -1,0 +1,424 @@
+import AuditLog
+import Foundation
+import SignService
+
+/// What `store export` puts in a package, and what `store import` takes from one.
+///
+/// A package is a BagIt bag (RFC 8493) under `bag/`, in a tar, tar.gz or zip file:
+///
+/// ```
+/// bag/bagit.txt  bag/bag-info.txt  bag/manifest-sha256.txt  bag/tagmanifest-sha256.txt
+/// bag/data/export.json                         what was exported, and why
+/// bag/data/register.json                       the register items
+/// bag/data/documents/<id>/document.json        metadata, versions, signatures, history
+/// bag/data/documents/<id>/v<N>/<name>          each version's exact bytes
+/// bag/data/documents/<id>/signatures/<n>.p7s   each signature (.asice for containers)
+/// bag/data/documents/<id>/signatures/<n>.json  its validation report on arrival
+/// bag/data/audit/entries.jsonl                 the log from entry 1 to the checkpoint:
+///                                              whole for entries about what is exported,
+///                                              sequence and hashes only for the others
+/// bag/data/audit/checkpoint.json               the checkpoint's statement
+/// bag/data/audit/checkpoint.json.tsr           its RFC 3161 token
+/// ```
+public struct PackageContent: Sendable {
+    public var origin: String
+    public var documents: [PackagedDocument]
+    public var register: [RegisterEntry]
+    public var auditLines: [(sequence: Int64, json: String)]
+    public var searchText: [String: String]
+}
+
+public struct PackagedDocument: Sendable, Codable {
+    public var document: Document
+    public var versions: [DocumentVersion]
+    public var signatures: [AttachedSignature]
+    public var history: [StateChange]
+}
+
+/// One line of `audit/entries.jsonl`.
+struct PackagedAuditLine: Codable {
+    var sequence: Int64
+    var previous: String
+    var hash: String
+    /// The whole entry when it is about something the package carries.
+    var entry: AuditEntry?
+}
+
+public struct ExportResult: Sendable, Codable {
+    public var package: String
+    public var documents: Int
+    public var versions: Int
+    public var registerEntries: Int
+    public var auditEntries: Int64
+}
+
+public struct ImportResult: Sendable, Codable {
+    public var documents: Int
+    public var versions: Int
+    public var signatures: Int
+    public var registerEntries: Int
+    /// Documents and register items already here, identical: skipped.
+    public var unchanged: Int
+}
+
+/// What `archive verify` found.
+public struct PackageVerification: Sendable, Codable {
+    public var package: String
+    public var ok: Bool
+    public var files: Int
+    public var documents: Int
+    public var signatures: [String: String]
+    public var auditEntries: Int
+    public var checkpoint: String?
+    /// Everything altered or missing, named.
+    public var problems: [String]
+    /// What could not be decided (an untrusted root), without making the package altered.
+    public var notes: [String]
+}
+
+/// What to export.
+public enum ExportScope: Sendable {
+    case documents([String])
+    /// Register numbers from ... to (inclusive, as they sort).
+    case register(from: String, to: String)
+    /// Documents created and register items dated between the two days (inclusive).
+    case dates(since: String, until: String)
+}
+
+extension DocumentStore {
+    /// Writes a package of `scope` to `path` (format from its name). The audit entries go
+    /// up to the newest checkpoint, which must cover every entry about what is exported.
+    public func export(_ scope: ExportScope, to path: String, actor: String) async throws -> ExportResult {
+        guard let format = PackageFormat(fileName: path) else {
+            throw StoreError.invalid("\(path): name the package .tar, .tar.gz (or .tgz) or .zip")
+        }
+        var ids: [String] = []
+        var register: [RegisterEntry] = []
+        switch scope {
+        case .documents(let list):
+            for id in list { _ = try document(id) }
+            ids = list
+            register = try list.flatMap { try database.registerEntries(carrying: $0) }
+        case .register(let from, let to):
+            register = try database.registerEntries(numbered: from, through: to)
+            ids = register.flatMap(\.documents)
+        case .dates(let since, let until):
+            _ = try Validation.day(since)
+            _ = try Validation.day(until)
+            ids = try database.documentIDs(createdFrom: since, through: until)
+            register = try database.registerEntries(datedFrom: since, through: until)
+            ids += register.flatMap(\.documents)
+        }
+        var seenIDs = Set<String>()
+        ids = ids.filter { seenIDs.insert($0).inserted }.sorted()
+        var seenNumbers = Set<String>()
+        register = register.filter { seenNumbers.insert($0.number).inserted }.sorted { $0.number < $1.number }
+        guard !ids.isEmpty || !register.isEmpty else { throw StoreError.notFound("nothing to export in that range") }
+
+        let objects = Set(ids).union(register.map(\.number))
+        let (entries, checkpoints) = try await database.writer.read { db in
+            (try AuditLog.entries(in: db), try AuditLog.checkpoints(in: db))
+        }
+        let lastRelevant = entries.last { objects.contains($0.object) }?.sequence ?? 0
+        guard let checkpoint = checkpoints.first(where: { $0.size >= lastRelevant }), checkpoint.size > 0 else {
+            throw StoreError.invalid("no checkpoint covers the audit entries of what is exported (up to entry \(lastRelevant)): run signtool store audit checkpoint first")
+        }
+
+        var files: [(name: String, source: Source)] = []
+        enum Source { case bytes([UInt8]), blob(String, Int64) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        var versionCount = 0
+        for id in ids {
+            let record = try self.record(id)
+            let packaged = PackagedDocument(document: record.document, versions: record.versions, signatures: record.signatures,
+                                            history: record.history)
+            files.append(("data/documents/\(id)/document.json", .bytes(Array(try encoder.encode(packaged)))))
+            for version in record.versions {
+                guard blobs.check(version.sha256) == .intact else {
+                    throw StoreError.damaged("version \(version.version) of \(id) is damaged in the store; nothing was exported")
+                }
+                files.append(("data/documents/\(id)/v\(version.version)/\(version.name)", .blob(version.sha256, version.size)))
+                versionCount += 1
+            }
+            for signature in record.signatures {
+                let suffix = signature.format == "asice" ? "asice" : "p7s"
+                files.append(("data/documents/\(id)/signatures/\(signature.id).\(suffix)", .bytes(try blobs.read(signature.sha256))))
+                files.append(("data/documents/\(id)/signatures/\(signature.id).json", .bytes(Array(signature.report.utf8))))
+            }
+        }
+        files.append(("data/register.json", .bytes(Array(try encoder.encode(register)))))
+        // The data directory's CA certificates, as intermediates for whoever verifies the
+        // package (trust still comes from the roots they give).
+        let dataDirectory = FileIO.splitPath(directory).directory
+        for name in ["issuing.pem", "root.pem"] where FileIO.exists(dataDirectory + "/ca/" + name) {
+            files.append(("data/certificates/" + name, .bytes(try FileIO.read(dataDirectory + "/ca/" + name))))
+        }
+        let lineEncoder = JSONEncoder()
+        lineEncoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var audit: [UInt8] = []
+        for entry in entries where entry.sequence <= checkpoint.size {
+            let line = PackagedAuditLine(sequence: entry.sequence, previous: entry.previous, hash: entry.hash,
+                                         entry: objects.contains(entry.object) ? entry : nil)
+            audit += Array(try lineEncoder.encode(line)) + [0x0A]
+        }
+        files.append(("data/audit/entries.jsonl", .bytes(audit)))
+        files.append(("data/audit/checkpoint.json", .bytes(checkpoint.statement)))
+        files.append(("data/audit/checkpoint.json.tsr", .bytes(checkpoint.token)))
+        struct Description: Encodable { let format: String; let documents: [String]; let register: [String]; let checkpoint: Int64 }
+        files.append(("data/export.json", .bytes(Array(try encoder.encode(Description(format: "signtool archive package 1",
+            documents: ids, register: register.map(\.number), checkpoint: checkpoint.size))))))
+        files.sort { $0.name < $1.name }
+
+        // Manifests: SHA-256 of every payload file, then of every tag file.
+        var manifest = ""
+        var octets: Int64 = 0
+        for (name, source) in files {
+            switch source {
+            case .bytes(let bytes):
+                manifest += "\(Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)))  \(name)\n"
+                octets += Int64(bytes.count)
+            case .blob(let sha256, let size):
+                manifest += "\(sha256)  \(name)\n"
+                octets += size
+            }
+        }
+        let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
+        let info = Array("""
+            Source-Organization: signtool document store
+            External-Description: \(ids.count) documents, \(register.count) register items, audit log to entry \(checkpoint.size)
+            Bag-Software-Agent: signtool
+            Payload-Oxum: \(octets).\(files.count)
+
+            """.utf8)
+        let manifestBytes = Array(manifest.utf8)
+        var tagManifest = ""
+        for (name, bytes) in [("bag-info.txt", info), ("bagit.txt", bagit), ("manifest-sha256.txt", manifestBytes)] {
+            tagManifest += "\(Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)))  \(name)\n"
+        }
+
+        let writer = try PackageWriter(path: path, format: format)
+        try writer.add(name: "bag/bag-info.txt", bytes: info)
+        try writer.add(name: "bag/bagit.txt", bytes: bagit)
+        for (name, source) in files {
+            switch source {
+            case .bytes(let bytes): try writer.add(name: "bag/" + name, bytes: bytes)
+            case .blob(let sha256, let size): try writer.add(name: "bag/" + name, file: blobs.path(of: sha256), size: size)
+            }
+        }
+        try writer.add(name: "bag/manifest-sha256.txt", bytes: manifestBytes)
+        try writer.add(name: "bag/tagmanifest-sha256.txt", bytes: Array(tagManifest.utf8))
+        try writer.close()
+        try database.recordAudit(actor: actor, action: "store.exported", object: "store",
+                                 details: ["package": FileIO.splitPath(path).name, "documents": ids.joined(separator: ","),
+                                           "register": register.map(\.number).joined(separator: ","), "checkpoint": String(checkpoint.size)])
+        return ExportResult(package: path, documents: ids.count, versions: versionCount, registerEntries: register.count,
+                            auditEntries: checkpoint.size)
+    }
+
+    /// Restores a package: it is verified first (every digest, signature and the audit
+    /// chain, with `verifier`), then everything goes in one transaction. Ids, hashes and
+    /// register numbers are kept; importing it again changes nothing.
+    public func importPackage(at path: String, verifier: SignatureVerifier, limits: PackageLimits = PackageLimits(),
+                              actor: String) async throws -> ImportResult {
+        let (verification, content, directory) = try await ArchiveVerifier.check(path, verifier: verifier, limits: limits, keep: true)
+        defer { if let directory { try? FileManager.default.removeItem(atPath: directory) } }
+        guard verification.ok, let content, let directory else {
+            throw StoreError.invalid("\(path): the package does not verify (\(verification.problems.first ?? "unknown problem")); nothing was imported")
+        }
+        for packaged in content.documents {
+            for version in packaged.versions {
+                let stored = try blobs.store(fileAt: directory + "/bag/data/documents/\(packaged.document.id)/v\(version.version)/\(version.name)")
+                guard stored.sha256 == version.sha256 else { throw StoreError.damaged("\(path): a version changed while it was imported") }
+            }
+            for signature in packaged.signatures {
+                let suffix = signature.format == "asice" ? "asice" : "p7s"
+                let stored = try blobs.store(fileAt: directory + "/bag/data/documents/\(packaged.document.id)/signatures/\(signature.id).\(suffix)")
+                guard stored.sha256 == signature.sha256 else { throw StoreError.damaged("\(path): a signature changed while it was imported") }
+            }
+        }
+        return try database.importPackage(content, actor: actor)
+    }
+}
+
+/// `signtool archive verify`: a package checked with no database.
+public enum ArchiveVerifier {
+    public static func verify(_ path: String, verifier: SignatureVerifier, limits: PackageLimits = PackageLimits()) async throws -> PackageVerification {
+        try await check(path, verifier: verifier, limits: limits, keep: false).0
+    }
+
+    /// Unpacks into a private directory (kept and returned with `keep`), and checks.
+    static func check(_ path: String, verifier: SignatureVerifier, limits: PackageLimits,
+                      keep: Bool) async throws -> (PackageVerification, PackageContent?, String?) {
+        var template = Array((NSTemporaryDirectory() + "/signtool-package.XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw SignServiceError.io("cannot make a private directory: \(FileIO.errnoText())") }
+        let directory = String(cString: made)
+        var handed = false
+        defer { if !handed { try? FileManager.default.removeItem(atPath: directory) } }
+        let names = try PackageReader.unpack(path, into: directory, limits: limits)
+        let bag = directory + "/bag"
+        // Certificates the package carries help build paths; they are never trusted.
+        var policy = verifier.policy
+        for name in names where name.hasPrefix("data/certificates/") && name.hasSuffix(".pem") {
+            if let bytes = try? FileIO.read(bag + "/" + name, limit: 1 << 20), let certificates = try? Certificate.loadAll(bytes, source: name) {
+                policy.intermediates += certificates
+            }
+        }
+        let verifier = try SignatureVerifier(policy: policy)
+        var result = PackageVerification(package: path, ok: false, files: names.count, documents: 0, signatures: [:], auditEntries: 0,
+                                         checkpoint: nil, problems: [], notes: [])
+        func problem(_ text: String) { result.problems.append(text) }
+        func small(_ name: String) -> [UInt8]? {
+            guard FileIO.exists(bag + "/" + name) else { return nil }
+            return try? FileIO.read(bag + "/" + name, limit: limits.maximumMetadataSize)
+        }
+
+        // BagIt: the declaration, the manifests, the oxum.
+        if small("bagit.txt").map({ String(decoding: $0, as: UTF8.self).hasPrefix("BagIt-Version: 1.0") }) != true {
+            problem("bagit.txt is missing or does not declare BagIt 1.0")
+        }
+        let payloadNames = Set(names.filter { $0.hasPrefix("data/") })
+        var listed = Set<String>()
+        var octets: Int64 = 0
+        if let manifest = small("manifest-sha256.txt") {
+            for line in String(decoding: manifest, as: UTF8.self).split(separator: "\n") {
+                guard let space = line.firstIndex(of: " ") else { problem("manifest-sha256.txt has a line without a path"); continue }
+                let digest = String(line[..<space])
+                let name = line[space...].trimmingCharacters(in: .whitespaces)
+                listed.insert(name)
+                guard payloadNames.contains(name) else { problem("\(name) is listed in the manifest but missing"); continue }
+                let actual = try ContentDigest.digests(ofFileAt: bag + "/" + name, algorithms: [.sha256])[.sha256]!
+                if Hex.lower(actual) != digest.lowercased() { problem("\(name) was altered: its SHA-256 is not the manifest's") }
+                octets += Int64((try? FileManager.default.attributesOfItem(atPath: bag + "/" + name)[.size] as? Int) ?? 0)
+            }
+        } else {
+            problem("manifest-sha256.txt is missing")
+        }
+        for name in payloadNames.subtracting(listed).sorted() { problem("\(name) is in the package but not in the manifest") }
+        if let tags = small("tagmanifest-sha256.txt") {
+            for line in String(decoding: tags, as: UTF8.self).split(separator: "\n") {
+                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard parts.count == 2 else { continue }
+                let name = String(parts[1])
+                guard let bytes = small(name) else { problem("\(name) is listed in the tag manifest but missing"); continue }
+                if Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)) != parts[0].lowercased() { problem("\(name) was altered") }
+            }
+        } else {
+            problem("tagmanifest-sha256.txt is missing")
+        }
+        if let info = small("bag-info.txt"), let line = String(decoding: info, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("Payload-Oxum:") }) {
+            let expected = "\(octets).\(payloadNames.count)"
+            if line.dropFirst("Payload-Oxum:".count).trimmingCharacters(in: .whitespaces) != expected {
+                problem("bag-info.txt's Payload-Oxum does not match the payload (\(expected))")
+            }
+        }
+
+        // Documents: each version's bytes, each signature over them.
+        let decoder = JSONDecoder()
+        var documents: [PackagedDocument] = []
+        var searchText: [String: String] = [:]
+        for name in payloadNames.sorted() where name.hasPrefix("data/documents/") && name.hasSuffix("/document.json") {
+            guard let bytes = small(name), let packaged = try? decoder.decode(PackagedDocument.self, from: Data(bytes)) else {
+                problem("\(name) cannot be read"); continue
+            }
+            let id = packaged.document.id
+            guard name == "data/documents/\(id)/document.json" else { problem("\(name) describes another document (\(id))"); continue }
+            documents.append(packaged)
+            var text = [packaged.document.title, packaged.document.metadata.values.sorted().joined(separator: " ")]
+            for version in packaged.versions {
+                let file = "data/documents/\(id)/v\(version.version)/\(version.name)"
+                guard payloadNames.contains(file), (try? Validation.fileName(version.name)) != nil else {
+                    problem("version \(version.version) of \(id) is missing"); continue
+                }
+                let actual = try ContentDigest.digests(ofFileAt: bag + "/" + file, algorithms: [.sha256])[.sha256]!
+                if Hex.lower(actual) != version.sha256 { problem("version \(version.version) of \(id) was altered") }
+                text.append(version.note)
+                if version.mediaType.hasPrefix("text/"), let head = try? FileIO.peek(bag + "/" + file, count: DocumentStore.indexedTextLimit) {
+                    text.append(String(decoding: head.bytes, as: UTF8.self))
+                }
+            }
+            searchText[id] = ArabicText.indexTerms(text.joined(separator: " "))
+            for signature in packaged.signatures {
+                let suffix = signature.format == "asice" ? "asice" : "p7s"
+                let file = "data/documents/\(id)/signatures/\(signature.id).\(suffix)"
+                guard payloadNames.contains(file), let version = packaged.versions.first(where: { $0.version == signature.version }) else {
+                    problem("signature \(signature.id) of \(id) is missing"); continue
+                }
+                let bytes = try FileIO.read(bag + "/" + file, limit: FileIO.maximumSignatureSize)
+                if Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)) != signature.sha256 {
+                    problem("signature \(signature.id) of \(id) was altered"); continue
+                }
+                let report = try await verifier.verify(inputAt: bag + "/" + file,
+                                                       contentAt: bag + "/data/documents/\(id)/v\(version.version)/\(version.name)")
+                result.signatures["\(id)/\(signature.id)"] = report.indication.rawValue
+                let broken = report.signatures.contains { $0.subIndication == .hashFailure || $0.subIndication == .sigCryptoFailure }
+                if broken || (report.indication == .totalFailed && signature.indication == "TOTAL_PASSED") {
+                    problem("signature \(signature.id) of \(id) does not verify over version \(signature.version) (\(report.subIndication?.rawValue ?? report.indication.rawValue))")
+                } else if report.indication != .totalPassed {
+                    result.notes.append("signature \(signature.id) of \(id): \(report.indication.rawValue) \(report.subIndication?.rawValue ?? "") (give the signer's root with --trust to decide)")
+                }
+            }
+        }
+        result.documents = documents.count
+        let register = small("data/register.json").flatMap { try? decoder.decode([RegisterEntry].self, from: Data($0)) }
+        if register == nil { problem("data/register.json cannot be read") }
+
+        // The audit chain up to the checkpoint, and the checkpoint's token.
+        var lines: [(sequence: Int64, json: String)] = []
+        if let audit = small("data/audit/entries.jsonl"), let statement = small("data/audit/checkpoint.json"),
+           let token = small("data/audit/checkpoint.json.tsr") {
+            var previous = AuditEntry.genesis
+            var expected: Int64 = 1
+            var chainBroken = false
+            var entries: [PackagedAuditLine] = []
+            for raw in String(decoding: audit, as: UTF8.self).split(separator: "\n") {
+                guard let line = try? decoder.decode(PackagedAuditLine.self, from: Data(raw.utf8)) else {
+                    problem("data/audit/entries.jsonl has a line that cannot be read"); chainBroken = true; break
+                }
+                if line.sequence != expected || line.previous != previous {
+                    problem("audit entry \(expected) is missing or out of chain"); chainBroken = true; break
+                }
+                if let entry = line.entry, entry.sequence != line.sequence || entry.previous != line.previous
+                    || entry.hash != line.hash || entry.computedHash() != entry.hash {
+                    problem("audit entry \(line.sequence) was changed"); chainBroken = true; break
+                }
+                entries.append(line)
+                if line.entry != nil { lines.append((line.sequence, String(raw))) }
+                previous = line.hash
+                expected += 1
+            }
+            result.auditEntries = entries.count
+            if !chainBroken {
+                if let parsed = try? decoder.decode(AuditLog.Statement.self, from: Data(statement)) {
+                    if parsed.size != Int64(entries.count) || parsed.head != previous {
+                        problem("the checkpoint covers \(parsed.size) entries ending in \(parsed.head.prefix(12))..., the package's log does not end there")
+                    }
+                    let report = try await verifier.verify(timestamp: token, name: "data/audit/checkpoint.json.tsr", content: statement,
+                                                           contentName: "data/audit/checkpoint.json")
+                    if report.indication == .totalPassed {
+                        result.checkpoint = "\(parsed.size) entries, \(parsed.time)"
+                    } else if report.signatures.contains(where: { $0.subIndication == .hashFailure || $0.subIndication == .sigCryptoFailure }) {
+                        problem("the checkpoint's timestamp does not match its statement")
+                    } else {
+                        result.notes.append("the checkpoint's timestamp could not be decided (\(report.subIndication?.rawValue ?? report.indication.rawValue)): give the TSA's root with --trust")
+                    }
+                } else {
+                    problem("data/audit/checkpoint.json cannot be read")
+                }
+                // Every document the package carries has its history in the log.
+                let about = Set(entries.compactMap { $0.entry?.object })
+                for packaged in documents where !about.contains(packaged.document.id) {
+                    problem("the audit log holds no entry about \(packaged.document.id)")
+                }
+            }
+        } else {
+            problem("the audit log or its checkpoint is missing from data/audit/")
+        }
+        result.ok = result.problems.isEmpty
+        let origin = (try? JSONDecoder().decode(AuditLog.Statement.self, from: Data(small("data/audit/checkpoint.json") ?? [])))?.head ?? "unknown"
+        let content = result.ok ? PackageContent(origin: origin, documents: documents, register: register ?? [], auditLines: lines,
+                                                 searchText: searchText) : nil
+        if keep { handed = true }
+        return (result, content, keep ? directory : nil)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+/// `store export`, `archive verify` and `store import`, checked by the Library of
+/// Congress `bagit` validator and `openssl ts`, and attacked with hostile packages.
+@Suite("archive packages: BagIt export, offline verify, import")
+struct ArchivePackageTests {
+    typealias Setup = DocStoreTests.Setup
+
+    /// A store with one signed letter on the register and a checkpoint; returns its id.
+    static func filledStore() throws -> (Setup, String) {
+        let s = try Setup()
+        try s.work.write("رسالة.txt", "السيد وزير الصحة المحترم\n")
+        let id = try #require(try s.json(["store", "add", "--title", "دعوة", "--kind", "letter", "--agency", "MOCT", "رسالة.txt"])["id"] as? String)
+        #expect(try s.run(["cert", "issue", "--profile", "official", "--subject", "C=SY, CN=الوزير", "--key-out", "m.key",
+                           "--no-key-passphrase", "--out", "m.pem"]).status == 0)
+        #expect(try s.run(["sign", "-q", "--key", "m.key", "--cert", "m.pem", "رسالة.txt"]).status == 0)
+        #expect(try s.run(["store", "attach", "--offline", id, "رسالة.txt.p7s"]).status == 0)
+        #expect(try s.run(["store", "register", "--agency", "MOCT", "--direction", "out", "--subject", "دعوة", "--from", "الوزارة",
+                           "--to", "وزارة الصحة", "--document", id, "--date", "2026-12-02"]).status == 0)
+        #expect(try s.run(["ca", "export", "--root", "--out", "root.pem"]).status == 0)
+        return (s, id)
+    }
+
+    @Test("export needs a checkpoint; tar, tar.gz and zip verify offline, bagit.py accepts the bag, the checkpoint passes openssl ts, same content gives the same bytes")
+    func exportAndVerify() throws {
+        let (s, id) = try Self.filledStore()
+        let early = try s.run(["store", "export", "--document", id, "--out", "early.tar"])
+        #expect(early.status == 81 && early.stderr.contains("checkpoint"), "\(early.stderr)")
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        for name in ["p.tar", "p.tar.gz", "p.zip"] {
+            let exported = try s.run(["store", "export", "--document", id, "--out", name])
+            #expect(exported.status == 0, "\(name): \(exported.stderr)")
+            let verified = try s.run(["archive", "verify", "--trust", "root.pem", "--json", name])
+            #expect(verified.status == 0, "\(name): \(verified.stdout)\(verified.stderr)")
+            #expect(verified.stdout.contains("\"ok\":true") && verified.stdout.contains("TOTAL_PASSED"), "\(verified.stdout)")
+            #expect(try s.run(["store", "export", "--document", id, "--out", "again-" + name]).status == 0)
+            #expect(try s.work.read(name) == s.work.read("again-" + name), "\(name) is not reproducible")
+        }
+        try FileManager.default.createDirectory(atPath: s.work.path("unpacked"), withIntermediateDirectories: true)
+        #expect(try Shell.run("tar", ["-xf", "p.tar", "-C", "unpacked"], in: s.work.url).status == 0)
+        let bagit = try Shell.run("python3", ["-m", "bagit", "--validate", "unpacked/bag"], in: s.work.url)
+        #expect(bagit.status == 0 && bagit.stderr.contains("is valid"), "\(bagit.stdout)\(bagit.stderr)")
+        let ts = try Shell.run("openssl", ["ts", "-verify", "-in", "unpacked/bag/data/audit/checkpoint.json.tsr",
+                                           "-data", "unpacked/bag/data/audit/checkpoint.json", "-CAfile", "root.pem",
+                                           "-untrusted", s.work.path("data/service/tsa.pem")], in: s.work.url)
+        #expect(ts.status == 0 && ts.stdout.contains("Verification: OK"), "\(ts.stdout)\(ts.stderr)")
+    }
+
+    @Test("a package altered after export is named: a version's bytes, a missing file, an audit entry")
+    func tamperedPackages() throws {
+        let (s, id) = try Self.filledStore()
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        #expect(try s.run(["store", "export", "--document", id, "--out", "p.tar"]).status == 0)
+        // Rewrites the tar with python's tarfile, changing what `edit` says.
+        func repack(_ output: String, _ edit: String) throws {
+            let script = """
+                import tarfile, io, sys
+                src = tarfile.open('p.tar'); dst = tarfile.open('\(output)', 'w', format=tarfile.PAX_FORMAT)
+                for m in src.getmembers():
+                    data = src.extractfile(m).read() if m.isfile() else None
+                    \(edit)
+                    if data is None: continue
+                    m.size = len(data); dst.addfile(m, io.BytesIO(data))
+                dst.close()
+                """
+            let result = try Shell.run("python3", ["-c", script], in: s.work.url)
+            guard result.status == 0 else { throw TestFailure("repack: \(result.stderr)") }
+        }
+        try repack("version.tar", "if '/v1/' in m.name: data = data + b'!'")
+        var verdict = try s.run(["archive", "verify", "--trust", "root.pem", "version.tar"])
+        #expect(verdict.status == 1 && verdict.stdout.contains("version 1 of \(id) was altered"), "\(verdict.stdout)")
+        try repack("missing.tar", "if m.name.endswith('.p7s'): data = None")
+        verdict = try s.run(["archive", "verify", "--trust", "root.pem", "missing.tar"])
+        #expect(verdict.status == 1 && verdict.stdout.contains("missing"), "\(verdict.stdout)")
+        try repack("audit.tar", "if m.name.endswith('entries.jsonl'): data = data.replace(b'registry clerk', b'mallory', 1)")
+        verdict = try s.run(["archive", "verify", "--trust", "root.pem", "audit.tar"])
+        #expect(verdict.status == 1 && verdict.stdout.contains("entries.jsonl was altered"), "\(verdict.stdout)")
+    }
+
+    @Test("import into another store keeps ids, hashes, numbers and history; twice changes nothing; numbering continues after it")
+    func importElsewhere() throws {
+        let (s, id) = try Self.filledStore()
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        #expect(try s.run(["store", "export", "--document", id, "--out", s.work.path("p.tar.gz")]).status == 0)
+        let original = try s.json(["store", "show", id])
+        let other = try Setup()
+        let imported = try other.json(["store", "import", "--trust", s.work.path("root.pem"), s.work.path("p.tar.gz")])
+        #expect(imported["documents"] as? Int == 1 && imported["registerEntries"] as? Int == 1, "\(imported)")
+        let copy = try other.json(["store", "show", id])
+        #expect((copy["versions"] as? [[String: Any]])?.map { $0["sha256"] as? String } == (original["versions"] as? [[String: Any]])?.map { $0["sha256"] as? String })
+        #expect((copy["register"] as? [[String: Any]])?.first?["number"] as? String == "MOCT/OUT/2026/000001")
+        #expect((copy["signatures"] as? [Any])?.count == 1)
+        #expect(try other.run(["store", "get", id, "--out", "back.txt"]).status == 0)
+        #expect(try other.work.read("back.txt") == s.work.read("رسالة.txt"))
+        #expect(try other.json(["store", "search", "وزير"])["total"] as? Int == 1)
+        let before = try other.run(["store", "audit", "show", "--json"]).stdout
+        let again = try other.json(["store", "import", "--trust", s.work.path("root.pem"), s.work.path("p.tar.gz")])
+        #expect(again["documents"] as? Int == 0 && again["unchanged"] as? Int == 2, "\(again)")
+        #expect(try other.run(["store", "audit", "show", "--json"]).stdout == before, "a second import changed the log")
+        let next = try other.run(["store", "register", "--agency", "MOCT", "--direction", "out", "--subject", "x", "--from", "a",
+                                  "--to", "b", "--date", "2026-12-05"])
+        #expect(next.stdout.contains("MOCT/OUT/2026/000002"), "\(next.stdout)\(next.stderr)")
+        #expect(try other.run(["store", "audit", "verify"]).status == 0)
+    }
+
+    @Test("hostile packages (.., absolute path, symlink, device, archive bomb) are refused with exit 65 and the store is left as it was")
+    func hostilePackages() throws {
+        let s = try Setup()
+        let script = """
+            import tarfile, io, gzip
+            def tar(name, members, compress=False):
+                with tarfile.open(name, 'w:gz' if compress else 'w') as t:
+                    for info, data in members:
+                        t.addfile(info, io.BytesIO(data) if data is not None else None)
+            def f(name, data):
+                i = tarfile.TarInfo(name); i.size = len(data); return (i, data)
+            def special(name, kind, target=''):
+                i = tarfile.TarInfo(name); i.type = kind; i.linkname = target; return (i, None)
+            tar('dotdot.tar', [f('bag/bagit.txt', b'BagIt-Version: 1.0\\n'), f('bag/../../evil.txt', b'x')])
+            tar('absolute.tar', [f('/tmp/evil-signtool.txt', b'x')])
+            tar('symlink.tar', [special('bag/data/link', tarfile.SYMTYPE, '/etc/passwd')])
+            tar('device.tar', [special('bag/data/dev', tarfile.CHRTYPE)])
+            tar('bomb.tar.gz', [f('bag/data/zeros', b'\\0' * (64 << 20))], compress=True)
+            open('garbage.tar', 'wb').write(b'not a package at all' * 100)
+            """
+        #expect(try Shell.run("python3", ["-c", script], in: s.work.url).status == 0)
+        #expect(try s.run(["store", "init"]).status == 0)
+        let auditBefore = try s.run(["store", "audit", "show", "--json"]).stdout
+        for (name, words) in [("dotdot.tar", "outside the package"), ("absolute.tar", "outside the package"),
+                              ("symlink.tar", "link, device"), ("device.tar", "link, device"), ("bomb.tar.gz", "bomb"),
+                              ("garbage.tar", "not a package")] {
+            let verified = try s.run(["archive", "verify", name])
+            #expect(verified.status == 65 && verified.stderr.contains(words), "\(name): \(verified.status) \(verified.stderr)")
+            let imported = try s.run(["store", "import", name])
+            #expect(imported.status == 65 && imported.stderr.contains(words), "\(name): \(imported.status) \(imported.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/evil-signtool.txt"))
+        #expect(!s.work.exists("evil.txt"))
+        #expect(try s.json(["store", "list"])["total"] as? Int == 0)
+        #expect(try s.run(["store", "audit", "show", "--json"]).stdout == auditBefore)
+    }
+}
