@@ -90,6 +90,7 @@ let package = Package(
         .target(
             name: "WebAPI",
             dependencies: [
+                "AuditLog",
                 "Findings",
                 "SignService",
                 "TrustServices",

@@ -221,3 +221,38 @@ public struct AuditVerification: Sendable, Codable {
         return result
     }
 }
+
+/// What the audit log last says of a TSA client (`client.added`, `client.rotated`,
+/// `client.revoked` entries): a register row that contradicts it was written back
+/// behind the CA's back.
+public enum ClientAuditState: Sendable, Equatable {
+    /// The SHA-256 of the client's current token (hex).
+    case token(String)
+    case revoked
+}
+
+extension AuditLog {
+    /// The last audited state of every client the log names.
+    public static func clientStates(in db: Database) throws -> [String: ClientAuditState] {
+        var states: [String: ClientAuditState] = [:]
+        // A range on the indexed object column: the log may hold millions of other entries.
+        for row in try Row.fetchAll(db, sql: """
+            SELECT object, action, details FROM \(entryTable) WHERE object >= 'client:' AND object < 'client;' ORDER BY sequence
+            """) {
+            let object: String = row["object"]
+            let name = String(object.dropFirst("client:".count))
+            let action: String = row["action"]
+            switch action {
+            case "client.revoked":
+                states[name] = .revoked
+            case "client.added", "client.rotated":
+                let details: String = row["details"]
+                if let values = try? JSONDecoder().decode([String: String].self, from: Data(details.utf8)), let hash = values["tokenSHA256"] {
+                    states[name] = .token(hash)
+                }
+            default: break
+            }
+        }
+        return states
+    }
+}

@@ -1,3 +1,4 @@
+import AuditLog
 import Foundation
 import SignService
 import TrustServices
@@ -21,12 +22,22 @@ public final class ClientAuthentication: Sendable {
     /// Names of register rows refused for a bad MAC, reported once each.
     private let reportedForgeries = Mutex<Set<String>>([])
     private let onForgery: @Sendable (String) -> Void
+    /// What the audit log last says of each client; a row that contradicts it (an old token
+    /// of a rotated client, a revoked client's row written back) authenticates nobody, even
+    /// in a process started after the change.
+    private let history: (@Sendable () -> [String: ClientAuditState]?)?
+    /// Names refused because their row contradicts the log, reported once each.
+    private let reportedReplays = Mutex<Set<String>>([])
+    private let onReplay: @Sendable (String) -> Void
     static let refreshInterval = Duration.seconds(1)
 
-    public init(register: any AuthorityRegister, key: RegisterKey, onForgery: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(register: any AuthorityRegister, key: RegisterKey, onForgery: @escaping @Sendable (String) -> Void = { _ in },
+                history: (@Sendable () -> [String: ClientAuditState]?)? = nil, onReplay: @escaping @Sendable (String) -> Void = { _ in }) {
         self.register = register
         self.key = key
         self.onForgery = onForgery
+        self.history = history
+        self.onReplay = onReplay
     }
 
     /// The client's name for an `Authorization` header value, or nil.
@@ -71,7 +82,19 @@ public final class ClientAuthentication: Sendable {
             retired.withLock { $0.formUnion(revoked + replaced) }
         }
         let retiredNow = retired.withLock { $0 }
-        let fresh = (read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]).filter { !retiredNow.contains($0.key) }
+        var fresh = (read?.tokens ?? snapshot.withLock { $0?.tokens } ?? [:]).filter { !retiredNow.contains($0.key) }
+        if let states = history?() {
+            fresh = fresh.filter { hash, name in
+                let agrees: Bool
+                switch states[name] {
+                case nil: agrees = true
+                case .revoked?: agrees = false
+                case .token(let audited)?: agrees = audited == Hex.lower(hash)
+                }
+                if !agrees, reportedReplays.withLock({ $0.insert(name).inserted }) { onReplay(name) }
+                return agrees
+            }
+        }
         snapshot.withLock { $0 = (now, fresh) }
         return fresh
     }

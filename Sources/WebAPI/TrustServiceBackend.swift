@@ -1,3 +1,4 @@
+import AuditLog
 import Foundation
 import Logging
 import NIOPosix
@@ -9,8 +10,9 @@ import TrustServices
 /// (``TrustServiceController``) know only this protocol, so tests can drive them with any
 /// implementation; ``AuthorityBackend`` is the one over a data directory's CA.
 public protocol TrustServiceBackend: Sendable {
-    /// An RFC 3161 TimeStampResp for a DER TimeStampReq (a refusal is a signed answer too).
-    func timestampReply(to query: [UInt8]) async throws -> [UInt8]
+    /// An RFC 3161 TimeStampResp for a DER TimeStampReq (a refusal is a signed answer too),
+    /// for the authenticated `client` (nil when the TSA is open).
+    func timestampReply(to query: [UInt8], client: String?) async throws -> [UInt8]
     /// An RFC 6960 OCSPResponse for a DER OCSPRequest.
     func ocspResponse(to request: [UInt8]) async throws -> [UInt8]
     /// The current CRL (DER) of the issuing or root CA.
@@ -47,30 +49,50 @@ public final class AuthorityBackend: TrustServiceBackend {
     /// Who may ask /tsa for timestamps; nil makes the TSA open to anyone.
     let clients: ClientAuthentication?
     let work: BlockingWork
+    /// Where timestamps and CRLs issued here are logged (the store's audit log); nil logs nothing.
+    let audit: (any AuditSink)?
 
     /// `tsaToken`: the service's own token (registered as client "service" on first start);
     /// `openTSA` lets anyone in; `logger` hears of register rows refused for a bad MAC.
     public init(authority: CertificateAuthority, passphrase: Passphrase, tsaToken: String?, openTSA: Bool = false,
-                logger: Logger? = nil, work: BlockingWork = .shared) throws {
+                logger: Logger? = nil, work: BlockingWork = .shared, audit: (any AuditSink)? = nil,
+                clientHistory: (@Sendable () -> [String: ClientAuditState]?)? = nil) throws {
         self.authority = authority
         self.work = work
+        self.audit = audit
         timestamps = try TimestampAuthority(
             identity: try authority.serviceIdentity(.tsa, passphrase: passphrase),
             policyOID: authority.configuration.timestampPolicyOID,
             accuracyMilliseconds: authority.configuration.timestampAccuracyMilliseconds, register: authority.register)
         ocsp = try OCSPResponder(identity: try authority.serviceIdentity(.ocsp, passphrase: passphrase),
                                  issuer: authority.issuing, register: authority.register)
-        crls = CRLCache(authority: authority, passphrase: passphrase, logger: logger)
+        crls = CRLCache(authority: authority, passphrase: passphrase, logger: logger, audit: audit)
         let key = try authority.registerKey(passphrase: passphrase)
         if let tsaToken, !openTSA { try authority.registerServiceClient(token: tsaToken, key: key) }
-        clients = openTSA ? nil : ClientAuthentication(register: authority.register, key: key) { name in
+        clients = openTSA ? nil : ClientAuthentication(register: authority.register, key: key, onForgery: { name in
             logger?.warning("client \"\(name)\" in the register carries no valid MAC (written without the CA passphrase?); its token is refused")
-        }
+        }, history: clientHistory, onReplay: { name in
+            logger?.warning("client \"\(name)\" in the register contradicts the audit log (an old row written back?); its token is refused")
+        })
     }
 
-    public func timestampReply(to query: [UInt8]) async throws -> [UInt8] {
+    public func timestampReply(to query: [UInt8], client: String?) async throws -> [UInt8] {
         let timestamps = self.timestamps
-        return try await work.run { try timestamps.respond(to: query) }
+        let reply = try await work.run { try timestamps.respond(to: query) }
+        if let audit, let token = try? TimestampToken(der: reply, source: "reply") {
+            // Answered only once its entry is on disk (group commit: one fsync per batch).
+            try await audit.record(AuditEvent(actor: client ?? "anonymous", action: "timestamp.issued", object: "tsa:" + token.serialHex,
+                                              details: ["serial": token.serialHex, "client": client ?? "",
+                                                        "imprint": Hex.lower(token.imprint),
+                                                        "algorithm": token.imprintAlgorithm?.rawValue ?? "",
+                                                        "time": AuditEntry.format(token.time)], time: token.time))
+        }
+        return reply
+    }
+
+    /// A TimeStampResp over a SHA-256 `digest` from this TSA, in process (audit checkpoints).
+    public func timestamp(digest: [UInt8]) throws -> [UInt8] {
+        try timestamps.respond(to: try TimestampClient.request(digest: digest, algorithm: .sha256))
     }
 
     public func ocspResponse(to request: [UInt8]) async throws -> [UInt8] {
@@ -107,11 +129,13 @@ final class CRLCache: Sendable {
     private let passphrase: Passphrase
     private let logger: Logger?
     private let reissues = Mutex<[CertificateAuthority.CRLIssuer: Task<[UInt8], any Error>]>([:])
+    private let audit: (any AuditSink)?
 
-    init(authority: CertificateAuthority, passphrase: Passphrase, logger: Logger?) {
+    init(authority: CertificateAuthority, passphrase: Passphrase, logger: Logger?, audit: (any AuditSink)? = nil) {
         self.authority = authority
         self.passphrase = passphrase
         self.logger = logger
+        self.audit = audit
     }
 
     func current(_ which: CertificateAuthority.CRLIssuer, work: BlockingWork) async throws -> [UInt8] {
@@ -121,7 +145,11 @@ final class CRLCache: Sendable {
             if let task = running[which] { return task }
             let task = Task<[UInt8], any Error> {
                 defer { self.reissues.withLock { $0[which] = nil } }
-                return try await work.run { try authority.makeCRL(which, passphrase: passphrase).derBytes }
+                let crl = try await work.run { try authority.makeCRL(which, passphrase: passphrase) }
+                try await self.audit?.record(AuditEvent(actor: "signtool serve", action: "crl.issued", object: "crl:" + which.rawValue,
+                                                        details: ["number": crl.number.map(String.init) ?? "", "issuer": crl.issuer,
+                                                                  "nextUpdate": crl.nextUpdate.map(AuditEntry.format) ?? ""]))
+                return crl.derBytes
             }
             running[which] = task
             return task

@@ -41,7 +41,8 @@ public struct TrustServiceController<Backend: TrustServiceBackend>: Sendable {
             (.post, "tsa", { request, context in
                 try await checkToken(request, context: context)
                 let body = try await Self.body(of: request, type: "application/timestamp-query")
-                return Self.response(try await backend.timestampReply(to: body), type: "application/timestamp-reply")
+                return Self.response(try await backend.timestampReply(to: body, client: context.client.value),
+                                     type: "application/timestamp-reply")
             }),
             (.post, "ocsp", { request, _ in
                 let body = try await Self.body(of: request, type: "application/ocsp-request")

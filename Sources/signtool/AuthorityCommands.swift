@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocStore
 import Foundation
 import SignService
 import TrustServices
@@ -25,6 +26,21 @@ struct DataOptions: ParsableArguments {
                                    reason: "the CA keys are encrypted: give --ca-passphrase-file or set SIGNTOOL_CA_PASSPHRASE")
         }
         return Passphrase(typed)
+    }
+}
+
+extension DataOptions {
+    /// Appends a CA action to the data directory's audit log (the store's, `DIR/store/`).
+    /// The action is already committed in the CA's register: a log that cannot be written is
+    /// reported (exit 74), and the action stays done.
+    func audit(_ action: String, object: String, details: [String: String] = [:]) throws {
+        let actor = ProcessInfo.processInfo.environment["SIGNTOOL_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(geteuid())"
+        do {
+            try DocumentStore(dataDirectory: directory).database.recordAudit(actor: actor, action: action, object: object, details: details)
+        } catch let error as SignServiceError {
+            throw SignServiceError(code: .ioFailure, reason: "\(action) \(object) was done, but the audit log could not record it: \(error.reason)")
+        }
     }
 }
 
@@ -265,6 +281,9 @@ struct Cert: ParsableCommand {
                     try FileIO.writeAtomically(try key.pkcs8PEM(passphrase: passphrase), to: keyOut, mode: 0o600, exactMode: true)
                 }
                 try FileIO.writeAtomically(try certificate.pemBytes(), to: out, mode: 0o644, replace: force)
+                try data.audit("certificate.issued", object: "certificate:" + certificate.serialNumberHex,
+                               details: ["profile": profile, "subject": certificate.subject,
+                                         "notAfter": certificate.notAfter.map(TimeArgument.format) ?? ""])
                 note("issued \(profile) certificate \(certificate.serialNumberHex) to \(certificate.subject), valid until \(certificate.notAfter.map(TimeArgument.format) ?? "?")")
             }
         }
@@ -344,6 +363,8 @@ struct Cert: ParsableCommand {
                 let authority = try data.openAuthority()
                 let record = try authority.revoke(serial: serial, reason: RevocationReason(rawValue: reason)!,
                                                   passphrase: try data.caPassphrase())
+                try data.audit("certificate.revoked", object: "certificate:" + record.serial,
+                               details: ["subject": record.subject, "reason": reason])
                 note("revoked \(record.serial) (\(record.subject)), reason \(reason)")
             }
         }
@@ -370,6 +391,9 @@ struct CRL: ParsableCommand {
             let crl = try authority.makeCRL(root ? .root : .issuing, passphrase: try data.caPassphrase())
             let bytes = out.hasSuffix(".pem") ? try crl.pemBytes() : crl.derBytes
             try FileIO.writeAtomically(bytes, to: out, mode: 0o644, replace: true)
+            try data.audit("crl.issued", object: "crl:" + (root ? "root" : "issuing"),
+                           details: ["number": crl.number.map(String.init) ?? "", "issuer": crl.issuer,
+                                     "nextUpdate": crl.nextUpdate.map(TimeArgument.format) ?? ""])
             note("wrote CRL number \(crl.number ?? 0), next update \(crl.nextUpdate.map(TimeArgument.format) ?? "?")")
         }
     }

@@ -64,6 +64,8 @@ struct Client: ParsableCommand {
                     if let out { unlink(out) }
                     throw error
                 }
+                try data.audit("client.added", object: "client:" + name,
+                               details: ["tokenSHA256": Hex.lower(try ContentDigest.digest(Array(token.utf8), algorithm: .sha256))])
                 if let out {
                     note("client \"\(name)\" registered; its token is in \(out)")
                 } else {
@@ -108,6 +110,7 @@ struct Client: ParsableCommand {
             try reportingErrors {
                 let authority = try data.openAuthority()
                 try authority.register.revokeClient(name: name, key: try authority.registerKey(passphrase: try data.caPassphrase()))
+                try data.audit("client.revoked", object: "client:" + name)
                 note("client \"\(name)\" revoked")
             }
         }
@@ -140,6 +143,7 @@ struct Client: ParsableCommand {
                     try FileIO.writeAtomically(Array((token + "\n").utf8), to: target, mode: 0o600, exactMode: true, replace: true)
                 }
                 try authority.register.rotateClient(name: name, tokenHash: hash, key: key)
+                try data.audit("client.rotated", object: "client:" + name, details: ["tokenSHA256": Hex.lower(hash)])
                 if let target {
                     note("client \"\(name)\" has a new token in \(target); the old one is refused within a second")
                 } else {

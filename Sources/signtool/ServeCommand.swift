@@ -1,4 +1,6 @@
 import ArgumentParser
+import AuditLog
+import DocStore
 import Foundation
 import Hummingbird
 import Logging
@@ -66,12 +68,18 @@ struct Serve: AsyncParsableCommand {
                                valueName: "count"))
     var maxConnections: Int = ConnectionLimits.defaultMaximumConnections
 
+    @Option(help: ArgumentHelp("Seconds between signed checkpoints of the audit log (and one at start when entries are new).", valueName: "seconds"))
+    var checkpointInterval: Double = 3600
+
     @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard checkpointInterval.isFinite, (1...86400).contains(checkpointInterval) else {
+            throw ValidationError("--checkpoint-interval must be between 1 and 86400 seconds")
+        }
         for (name, value) in [("--read-timeout", readTimeout), ("--idle-timeout", idleTimeout)] {
             guard value.isFinite, (0.1...3600).contains(value) else {
                 throw ValidationError("\(name) must be between 0.1 and 3600 seconds")
@@ -100,6 +108,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let backend: AuthorityBackend
+        let store: DocumentStore
         var logger = Logger(label: "signtool-serve")
         logger.logLevel = Logger.Level(rawValue: logLevel)!
         do {
@@ -107,8 +116,11 @@ struct Serve: AsyncParsableCommand {
             let passphrase = try data.caPassphrase()
             try authority.checkPassphrase(passphrase)
             let token = openTsa ? nil : try TokenFile.loadOrCreate(authority.directory + "/service/tsa-token")
+            // Timestamps and CRLs issued here go into the store's audit log, group-committed.
+            store = try DocumentStore(dataDirectory: data.directory)
             backend = try AuthorityBackend(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa,
-                                           logger: logger)
+                                           logger: logger, audit: GroupCommitAuditSink(writer: store.database.writer),
+                                           clientHistory: { [store] in try? store.database.writer.read { try AuditLog.clientStates(in: $0) } })
         } catch let error as SignServiceError {
             printError(error.reason)
             throw ExitCode(ExitStatus.code(for: error))
@@ -129,6 +141,29 @@ struct Serve: AsyncParsableCommand {
                 let line = "signtool: serving http://\(host):\(actual) (tsa\(open ? ", open" : ""), ocsp, crl, ca, healthz)\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             })
+        let interval = checkpointInterval
+        let checkpoints = Task.detached {
+            // A checkpoint at start when the log grew since the last one, then one every interval.
+            var first = true
+            while !Task.isCancelled {
+                if !first { try? await Task.sleep(for: .seconds(interval)) }
+                first = false
+                if Task.isCancelled { break }
+                do {
+                    let writer = store.database.writer
+                    let size = try await writer.read { try AuditLog.size(in: $0) }
+                    let covered = try await writer.read { try AuditLog.checkpoints(in: $0).last?.size ?? 0 }
+                    guard size > covered else { continue }
+                    let made = try await BlockingWork.shared.run {
+                        try AuditLog.checkpoint(actor: "signtool serve", writer: writer) { try backend.timestamp(digest: $0) }
+                    }
+                    logger.notice("audit checkpoint: \(made.size) entries, head \(made.head)")
+                } catch {
+                    logger.error("audit checkpoint failed: \(error)")
+                }
+            }
+        }
+        defer { checkpoints.cancel() }
         try await app.runService()
     }
 }

@@ -153,9 +153,40 @@ struct AttackReviewTests {
         try await Task.sleep(for: .milliseconds(1200))
         #expect(authentication.client(forAuthorization: "Bearer \(token)") == nil,
                 "the revoked client's token is accepted again after a row replay")
-        // The register itself still takes the replayed row for valid (its MACs carry no
-        // history): a process started after the replay would accept the token. Known gap,
-        // closed when client rows join the hash-chained audit log (issue 10).
+    }
+
+    /// The same replay against a service started after it: the register's MACs carry no
+    /// history, but the audit log does (`client.revoked`, `client.rotated` with the new
+    /// token's hash), and `serve` refuses a row that contradicts it.
+    @Test("a revoked or rotated client's old row written back is refused by a service started afterwards (the audit log decides)")
+    func replayAcrossRestart() throws {
+        let ca = try TestAuthority()
+        #expect(try ca.run(["client", "add", "--name", "agency", "--out", "agency.token"]).status == 0)
+        #expect(try ca.run(["client", "add", "--name", "ministry", "--out", "ministry.token"]).status == 0)
+        let agency = try String(contentsOfFile: ca.work.path("agency.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let ministry = try String(contentsOfFile: ca.work.path("ministry.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let database = ca.data + "/authority.sqlite"
+        func saved(_ name: String) throws -> String {
+            try Shell.run("sqlite3", [database, "SELECT quote(tokenHash) || ',' || quote(mac) FROM client WHERE name = '\(name)'"],
+                          in: ca.work.url).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let agencyRow = try saved("agency"), ministryRow = try saved("ministry")
+        #expect(try ca.run(["client", "revoke", "--name", "agency"]).status == 0)
+        #expect(try ca.run(["client", "rotate", "--name", "ministry", "--out", "ministry-new.token"]).status == 0)
+        // Written back behind the CA's back, old MACs and all.
+        let agencyParts = agencyRow.split(separator: ","), ministryParts = ministryRow.split(separator: ",")
+        #expect(try Shell.run("sqlite3", [database, """
+            UPDATE client SET revokedAt = NULL, tokenHash = \(agencyParts[0]), mac = \(agencyParts[1]) WHERE name = 'agency';
+            UPDATE client SET tokenHash = \(ministryParts[0]), mac = \(ministryParts[1]) WHERE name = 'ministry';
+            """], in: ca.work.url).status == 0)
+        let server = try TestServer(authority: ca)
+        _ = try ca.work.write("d.txt", "x\n")
+        for (token, name) in [(agency, "agency"), (ministry, "ministry")] {
+            let stamped = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "--out", "\(name).tsr", "d.txt"],
+                                     environment: ["SIGNTOOL_TSA_TOKEN": token])
+            #expect(stamped.status == 76 && stamped.stderr.contains("401"), "\(name)'s old token was accepted: \(stamped.stderr)")
+        }
+        server.stop()
     }
 
     // MARK: Verification caches

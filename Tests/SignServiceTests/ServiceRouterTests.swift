@@ -81,7 +81,7 @@ struct ServiceRouterTests {
     /// A backend whose work fails: with a library error, and with something unexpected.
     struct FailingBackend: TrustServiceBackend {
         struct Unexpected: Error { let secret = "/srv/signtool/ca/issuing.key: internal detail" }
-        func timestampReply(to query: [UInt8]) async throws -> [UInt8] {
+        func timestampReply(to query: [UInt8], client: String?) async throws -> [UInt8] {
             throw SignServiceError(code: .malformedInput, reason: "the timestamp query is not DER")
         }
         func ocspResponse(to request: [UInt8]) async throws -> [UInt8] { throw Unexpected() }

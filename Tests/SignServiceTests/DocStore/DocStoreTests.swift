@@ -175,3 +175,45 @@ struct DocStoreTests {
         #expect((signatures.first?["report"] as? String)?.contains("\"code\"") == true || (signatures.first?["report"] as? String)?.contains("TOTAL_PASSED") == true)
     }
 }
+
+/// The CA's and the TSA's actions in the same audit log as the store's.
+@Suite("one audit log: CA, TSA and store")
+struct ServiceAuditTests {
+    @Test("cert issue, revoke, crl, client add/rotate/revoke and every timestamp served are logged; serve checkpoints the log itself")
+    func serviceActionsLogged() throws {
+        let ca = try TestAuthority()
+        let (_, cert) = try ca.issue("official")
+        let serial = try ca.serial(of: cert)
+        #expect(try ca.run(["cert", "revoke", "--serial", serial]).status == 0)
+        #expect(try ca.run(["crl", "--out", "now.crl"]).status == 0)
+        #expect(try ca.run(["client", "add", "--name", "وزارة المالية", "--out", "finance.token"]).status == 0)
+        #expect(try ca.run(["client", "rotate", "--name", "وزارة المالية", "--out", "finance.token"]).status == 0)
+        let server = try TestServer(authority: ca, extra: ["--checkpoint-interval", "1"])
+        let token = try String(contentsOfFile: ca.work.path("finance.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try ca.work.write("d.txt", "decision\n")
+        let stamped = try ca.run(["timestamp", "--tsa", server.url + "/tsa", "d.txt"], environment: ["SIGNTOOL_TSA_TOKEN": token])
+        #expect(stamped.status == 0, "\(stamped.stderr)")
+        // The timestamp's serial, as openssl prints it.
+        let reply = try Shell.openssl(["ts", "-reply", "-in", "d.txt.tsr", "-text"], in: ca.work.url).stdout
+        let serialLine = reply.split(separator: "\n").first { $0.hasPrefix("Serial number:") }.map { $0.dropFirst("Serial number: 0x".count) } ?? ""
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try ca.run(["client", "revoke", "--name", "وزارة المالية"]).status == 0)
+        let shown = try ca.run(["store", "audit", "show", "--json"])
+        struct Entry: Decodable { let action: String; let object: String; let actor: String; let details: String }
+        let entries = try JSONDecoder().decode([Entry].self, from: Data(shown.stdout.utf8))
+        let actions = entries.map(\.action)
+        for expected in ["certificate.issued", "certificate.revoked", "crl.issued", "client.added", "client.rotated", "timestamp.issued",
+                         "audit.checkpoint", "client.revoked"] {
+            #expect(actions.contains(expected), "\(expected) missing from \(actions)")
+        }
+        let stamp = try #require(entries.first { $0.action == "timestamp.issued" })
+        #expect(stamp.actor == "وزارة المالية" && stamp.details.contains("\"client\":\"وزارة المالية\""), "\(stamp)")
+        #expect(!serialLine.isEmpty && stamp.object.lowercased().hasSuffix(serialLine.lowercased()), "\(stamp.object) vs \(serialLine)")
+        let digest = try Shell.openssl(["dgst", "-sha256", "-r", "d.txt"], in: ca.work.url).stdout.prefix(64)
+        #expect(stamp.details.contains(String(digest)), "the imprint is logged")
+        #expect(entries.contains { $0.action == "certificate.revoked" && $0.object == "certificate:" + serial })
+        let verified = try ca.run(["store", "audit", "verify"])
+        #expect(verified.status == 0 && verified.stdout.contains("checkpoints"), "\(verified.stdout)")
+        server.stop()
+    }
+}
