@@ -179,6 +179,15 @@ public struct AuditVerification: Sendable, Codable {
         }
         let bySequence = Dictionary(entries.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
         let last = entries.last?.sequence ?? 0
+        // Each checkpoint is logged as it is made: one logged but gone from the table was removed.
+        for entry in entries where entry.action == "audit.checkpoint" {
+            let details = entry.detailValues
+            guard let size = details["size"].flatMap(Int64.init), let head = details["head"] else { continue }
+            if !checkpoints.contains(where: { $0.size == size && $0.head == head }) {
+                result.problems.append("the checkpoint of \(size) entries that entry \(entry.sequence) records is missing (removed behind the service's back?)")
+                result.firstBad = result.firstBad.map { min($0, entry.sequence) } ?? entry.sequence
+            }
+        }
         for checkpoint in checkpoints {
             let label = "checkpoint of \(checkpoint.time) (\(checkpoint.size) entries)"
             guard let statement = try? JSONDecoder().decode(AuditLog.Statement.self, from: Data(checkpoint.statement)),

@@ -368,7 +368,9 @@ struct StoreAudit: ParsableCommand {
             var result: AuditVerification?
             try await reportingStoreErrors {
                 let store = try options.open()
-                let verifier = try? options.verifier(trust: trust, offline: true)
+                // A --trust file that cannot be read is an error; no CA and no --trust leaves tokens unchecked.
+                let verifier = trust.isEmpty && !FileIO.exists(options.data.directory + "/ca/root.pem")
+                    ? nil : try options.verifier(trust: trust, offline: true)
                 var checked = try await store.verifyAudit(verifier: verifier)
                 if verifier == nil && checked.checkpoints > 0 {
                     checked.problems.append("the checkpoints' timestamps were not checked: no CA in the data directory and no --trust")

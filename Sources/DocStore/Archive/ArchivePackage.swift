@@ -176,10 +176,10 @@ extension DocumentStore {
         for (name, source) in files {
             switch source {
             case .bytes(let bytes):
-                manifest += "\(Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)))  \(name)\n"
+                manifest += "\(Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)))  \(BagPath.encode(name))\n"
                 octets += Int64(bytes.count)
             case .blob(let sha256, let size):
-                manifest += "\(sha256)  \(name)\n"
+                manifest += "\(sha256)  \(BagPath.encode(name))\n"
                 octets += size
             }
         }
@@ -226,6 +226,10 @@ extension DocumentStore {
         guard verification.ok, let content, let directory else {
             throw StoreError.invalid("\(path): the package does not verify (\(verification.problems.first ?? "unknown problem")); nothing was imported")
         }
+        _ = try Validation.actor(actor)
+        for packaged in content.documents { try Validation.imported(packaged) }
+        let format = try database.registerFormat()
+        for entry in content.register { try Validation.imported(entry, format: format) }
         for packaged in content.documents {
             for version in packaged.versions {
                 let stored = try blobs.store(fileAt: directory + "/bag/data/documents/\(packaged.document.id)/v\(version.version)/\(version.name)")
@@ -268,8 +272,10 @@ public enum ArchiveVerifier {
         var result = PackageVerification(package: path, ok: false, files: names.count, documents: 0, signatures: [:], auditEntries: 0,
                                          checkpoint: nil, problems: [], notes: [])
         func problem(_ text: String) { result.problems.append(text) }
+        let unpacked = Set(names)
         func small(_ name: String) -> [UInt8]? {
-            guard FileIO.exists(bag + "/" + name) else { return nil }
+            // Only what was unpacked here: no name from inside the package reaches elsewhere.
+            guard unpacked.contains(name), FileIO.exists(bag + "/" + name) else { return nil }
             return try? FileIO.read(bag + "/" + name, limit: limits.maximumMetadataSize)
         }
 
@@ -282,9 +288,13 @@ public enum ArchiveVerifier {
         var octets: Int64 = 0
         if let manifest = small("manifest-sha256.txt") {
             for line in String(decoding: manifest, as: UTF8.self).split(separator: "\n") {
-                guard let space = line.firstIndex(of: " ") else { problem("manifest-sha256.txt has a line without a path"); continue }
+                guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+                    problem("manifest-sha256.txt has a line without a path"); continue
+                }
                 let digest = String(line[..<space])
-                let name = line[space...].trimmingCharacters(in: .whitespaces)
+                // RFC 8493 2.1.3: the path is everything after the separating blanks, with
+                // %0A, %0D and %25 standing for LF, CR and %.
+                let name = BagPath.decode(String(line[space...].drop(while: { $0 == " " || $0 == "\t" })))
                 listed.insert(name)
                 guard payloadNames.contains(name) else { problem("\(name) is listed in the manifest but missing"); continue }
                 let actual = try ContentDigest.digests(ofFileAt: bag + "/" + name, algorithms: [.sha256])[.sha256]!
@@ -300,6 +310,10 @@ public enum ArchiveVerifier {
                 let parts = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard parts.count == 2 else { continue }
                 let name = String(parts[1])
+                // Tag files sit at the top of the bag; anything else is not for this manifest to name.
+                guard !name.contains("/"), name != ".", name != "..", names.contains(name) else {
+                    problem("the tag manifest names \(DisplayText.printable(name)), which is not a tag file of this bag"); continue
+                }
                 guard let bytes = small(name) else { problem("\(name) is listed in the tag manifest but missing"); continue }
                 if Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)) != parts[0].lowercased() { problem("\(name) was altered") }
             }
@@ -317,6 +331,7 @@ public enum ArchiveVerifier {
         let decoder = JSONDecoder()
         var documents: [PackagedDocument] = []
         var searchText: [String: String] = [:]
+        var fresh: [String: (indication: String, report: String)] = [:]
         for name in payloadNames.sorted() where name.hasPrefix("data/documents/") && name.hasSuffix("/document.json") {
             guard let bytes = small(name), let packaged = try? decoder.decode(PackagedDocument.self, from: Data(bytes)) else {
                 problem("\(name) cannot be read"); continue
@@ -348,9 +363,12 @@ public enum ArchiveVerifier {
                 if Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)) != signature.sha256 {
                     problem("signature \(signature.id) of \(id) was altered"); continue
                 }
-                let report = try await verifier.verify(inputAt: bag + "/" + file,
+                var report = try await verifier.verify(inputAt: bag + "/" + file,
                                                        contentAt: bag + "/data/documents/\(id)/v\(version.version)/\(version.name)")
+                report.content = "\(id) version \(version.version)"
                 result.signatures["\(id)/\(signature.id)"] = report.indication.rawValue
+                // What an importing store keeps is its own verdict, not the package's.
+                fresh["\(id)/\(signature.id)"] = (report.indication.rawValue, report.jsonLine())
                 let broken = report.signatures.contains { $0.subIndication == .hashFailure || $0.subIndication == .sigCryptoFailure }
                 if broken || (report.indication == .totalFailed && signature.indication == "TOTAL_PASSED") {
                     problem("signature \(signature.id) of \(id) does not verify over version \(signature.version) (\(report.subIndication?.rawValue ?? report.indication.rawValue))")
@@ -400,15 +418,15 @@ public enum ArchiveVerifier {
                     } else if report.signatures.contains(where: { $0.subIndication == .hashFailure || $0.subIndication == .sigCryptoFailure }) {
                         problem("the checkpoint's timestamp does not match its statement")
                     } else {
-                        result.notes.append("the checkpoint's timestamp could not be decided (\(report.subIndication?.rawValue ?? report.indication.rawValue)): give the TSA's root with --trust")
+                        // A checkpoint nobody trusted could be anyone's: the chain it vouches for proves nothing.
+                        problem("the checkpoint's timestamp is not from a trusted TSA (\(report.subIndication?.rawValue ?? report.indication.rawValue)): give the TSA's root with --trust")
                     }
                 } else {
                     problem("data/audit/checkpoint.json cannot be read")
                 }
-                // Every document the package carries has its history in the log.
-                let about = Set(entries.compactMap { $0.entry?.object })
-                for packaged in documents where !about.contains(packaged.document.id) {
-                    problem("the audit log holds no entry about \(packaged.document.id)")
+                // What document.json and register.json say must be what the log recorded.
+                for text in AuditConsistency.problems(documents: documents, register: register ?? [], entries: entries.compactMap(\.entry)) {
+                    problem(text)
                 }
             }
         } else {
@@ -416,9 +434,31 @@ public enum ArchiveVerifier {
         }
         result.ok = result.problems.isEmpty
         let origin = (try? JSONDecoder().decode(AuditLog.Statement.self, from: Data(small("data/audit/checkpoint.json") ?? [])))?.head ?? "unknown"
+        for index in documents.indices {
+            for s in documents[index].signatures.indices {
+                let key = "\(documents[index].document.id)/\(documents[index].signatures[s].id)"
+                if let verdict = fresh[key] {
+                    documents[index].signatures[s].indication = verdict.indication
+                    documents[index].signatures[s].report = verdict.report
+                }
+            }
+        }
         let content = result.ok ? PackageContent(origin: origin, documents: documents, register: register ?? [], auditLines: lines,
                                                  searchText: searchText) : nil
         if keep { handed = true }
         return (result, content, keep ? directory : nil)
+    }
+}
+
+/// Paths in BagIt manifests (RFC 8493 2.1.3).
+enum BagPath {
+    static func encode(_ path: String) -> String {
+        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A").replacingOccurrences(of: "\r", with: "%0D")
+    }
+
+    static func decode(_ path: String) -> String {
+        path.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0a", with: "\n")
+            .replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0d", with: "\r")
+            .replacingOccurrences(of: "%25", with: "%")
     }
 }

@@ -63,9 +63,17 @@ public struct BlobStore: Sendable {
         try Self.makeDirectory(FileIO.splitPath(directory).directory)
         try Self.makeDirectory(directory)
         if FileIO.exists(target) {
-            // The same bytes are here already (or bytes claiming to be): keep what is there;
-            // ``check(_:)`` tells the two apart.
-            return Stored(sha256: sha256, size: size, isNew: false)
+            // The same bytes are here already, or bytes that only claim to be: a damaged
+            // blob is replaced by these good ones (renamed over it, atomically).
+            if check(sha256) == .intact { return Stored(sha256: sha256, size: size, isNew: false) }
+            let temporary = target + ".repair-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            guard try file.link(as: temporary) else { throw StoreError.damaged("blob \(sha256) cannot be repaired") }
+            guard rename(temporary, target) == 0 else {
+                unlink(temporary)
+                throw StoreError.damaged("blob \(sha256) cannot be repaired: \(FileIO.errnoText())")
+            }
+            try FileIO.syncDirectory(of: target)
+            return Stored(sha256: sha256, size: size, isNew: true)
         }
         let created = try file.link(as: target)
         try FileIO.syncDirectory(of: target)

@@ -43,6 +43,17 @@ public struct RegisterFormat: Sendable, Equatable, CustomStringConvertible {
               pieces.contains(where: { if case .sequence = $0 { return true } else { return false } }) else {
             throw StoreError.invalid("register format \(template): it must contain {agency}, {direction}, {year} and {seq:N}, or numbers would repeat")
         }
+        // Two placeholders side by side, or apart only by letters and digits, could run
+        // together (agency A1 with 1 and agency A with 11): a separator must stand between.
+        for (left, right) in zip(pieces, pieces.dropFirst()) {
+            if case .text = left { continue }
+            guard case .text(let text) = right, text.unicodeScalars.contains(where: { !$0.properties.isAlphabetic && !("0"..."9").contains($0) }) else {
+                if case .text = right {
+                    throw StoreError.invalid("register format \(template): put a separator such as / or - between placeholders, or numbers could be read two ways")
+                }
+                throw StoreError.invalid("register format \(template): two placeholders touch; put a separator such as / or - between them")
+            }
+        }
         for case .text(let text) in pieces where text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw StoreError.invalid("register format \(template): control characters are not allowed")
         }

@@ -3,7 +3,8 @@
 ///
 /// - tashkeel (fathatan to sukun, superscript alef, Quranic marks) and tatweel removed;
 /// - alef with hamza above or below, alef with madda and alef wasla → bare alef (ا);
-/// - alef maqsura (ى) → yeh (ي); teh marbuta (ة) → heh (ه);
+/// - alef maqsura (ى) and yeh with hamza (ئ) → yeh (ي); waw with hamza (ؤ) → waw (و);
+///   teh marbuta (ة) → heh (ه);
 /// - Arabic-Indic and Eastern Arabic-Indic digits → ASCII digits;
 /// - Latin letters folded to lower case.
 ///
@@ -88,6 +89,8 @@ public enum ArabicText {
             return Unicode.Scalar(0)                                  // tashkeel, Quranic marks, tatweel
         case 0x0622, 0x0623, 0x0625, 0x0671, 0x0672, 0x0673: return "\u{0627}"   // آ أ إ ٱ → ا
         case 0x0649: return "\u{064A}"                                // ى → ي
+        case 0x0624: return "\u{0648}"                                // ؤ → و
+        case 0x0626: return "\u{064A}"                                // ئ → ي
         case 0x0629: return "\u{0647}"                                // ة → ه
         case 0x0660...0x0669: return Unicode.Scalar(scalar.value - 0x0660 + 0x30)
         case 0x06F0...0x06F9: return Unicode.Scalar(scalar.value - 0x06F0 + 0x30)

@@ -55,6 +55,7 @@ public struct DocumentStore: Sendable {
 
     /// Stores the file at `path` as version 1 of a new document.
     public func add(_ new: NewDocument, fileAt path: String, name: String? = nil, actor: String) throws -> DocumentVersion {
+        _ = try Validation.actor(actor)
         try Validation.text(new.title, "title", maximum: 1000)
         try Validation.word(new.kind, "kind")
         try Validation.agency(new.agency)
@@ -81,6 +82,7 @@ public struct DocumentStore: Sendable {
 
     /// Adds the file at `path` as the next version of `id`.
     public func addVersion(to id: String, fileAt path: String, name: String? = nil, note: String = "", actor: String) throws -> DocumentVersion {
+        _ = try Validation.actor(actor)
         try Validation.note(note)
         guard try database.document(id) != nil else { throw StoreError.notFound("no document \(id) in the store") }
         let stored = try blobs.store(fileAt: path, limit: Self.maximumVersionSize)
@@ -150,6 +152,7 @@ public struct DocumentStore: Sendable {
     /// reason (an expired or revoked signer, an untrusted root) is kept with that verdict.
     public func attach(signatureAt path: String, to id: String, version number: Int? = nil, verifier: SignatureVerifier,
                        actor: String) async throws -> AttachedSignature {
+        _ = try Validation.actor(actor)
         let version = try version(id, number)
         let content = blobs.path(of: version.sha256)
         guard blobs.check(version.sha256) == .intact else {
@@ -185,6 +188,7 @@ public struct DocumentStore: Sendable {
     // MARK: State
 
     public func changeState(of id: String, to state: DocumentState, by: String? = nil, reason: String, actor: String) throws {
+        _ = try Validation.actor(actor)
         try Validation.text(reason, "reason", maximum: 2000)
         if state == .superseded && by == nil {
             throw StoreError.invalid("a superseded document names the one that supersedes it: give --by DOC")
@@ -220,6 +224,7 @@ public struct DocumentStore: Sendable {
 
     /// Registers an item: its number is taken in the same transaction that stores it.
     public func register(_ new: NewRegisterEntry, actor: String) throws -> RegisterEntry {
+        _ = try Validation.actor(actor)
         try Validation.agency(new.agency)
         try Validation.text(new.subject, "subject", maximum: 2000)
         try Validation.text(new.from, "from", maximum: 500)
@@ -255,7 +260,19 @@ public struct DocumentStore: Sendable {
         let (entries, checkpoints) = try await database.writer.read { db in
             (try AuditLog.entries(in: db), try AuditLog.checkpoints(in: db))
         }
-        return await AuditVerification.check(entries: entries, checkpoints: checkpoints, verifier: verifier)
+        var result = await AuditVerification.check(entries: entries, checkpoints: checkpoints, verifier: verifier)
+        // The tables are held to the log: a row changed behind its back no longer matches.
+        let documents = try database.documentIDs(createdFrom: "0000-01-01", through: "9999-12-31").map { id in
+            let record = try self.record(id)
+            return PackagedDocument(document: record.document, versions: record.versions, signatures: record.signatures, history: record.history)
+        }
+        let register = try database.registerEntries(numbered: "", through: "\u{10FFFF}")
+        let differences = AuditConsistency.problems(documents: documents, register: register, entries: entries)
+        if !differences.isEmpty {
+            result.problems += differences
+            result.ok = false
+        }
+        return result
     }
 
     // MARK: Check
@@ -369,11 +386,65 @@ enum Validation {
 
     /// A file name as kept with a version: the base name, nothing that walks paths.
     static func fileName(_ name: String) throws -> String {
-        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\0"), name.utf8.count <= 255 else {
-            throw StoreError.invalid("the file name '\(name)' cannot be kept")
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\\"), name.utf8.count <= 255,
+              name.trimmingCharacters(in: .whitespaces) == name,
+              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw StoreError.invalid("the file name '\(DisplayText.printable(name))' cannot be kept (no /, \\, control characters or blanks at the ends)")
         }
         try text(name, "file name", maximum: 255)
         return name
+    }
+
+    /// Who acted, as the log keeps it: no control or bidirectional override characters.
+    static func actor(_ value: String) throws -> String {
+        try text(value, "actor", maximum: 200)
+        guard !value.contains("\n"), !value.contains("\t") else { throw StoreError.invalid("the actor holds control characters") }
+        return value
+    }
+
+    /// What a package says of a document, held to the rules `add` applies.
+    static func imported(_ packaged: PackagedDocument) throws {
+        let d = packaged.document
+        guard Identifier.isValid(d.id) else { throw StoreError.invalid("the package holds a document id '\(DisplayText.printable(d.id))' that is not one") }
+        try text(d.title, "title of \(d.id)", maximum: 1000)
+        try word(d.kind, "kind of \(d.id)")
+        try agency(d.agency)
+        try word(d.classification, "classification of \(d.id)")
+        for (key, value) in d.metadata {
+            try metadataKey(key)
+            try text(value, "metadata value of \(key)", maximum: 4096, allowEmpty: true)
+        }
+        _ = try actor(d.createdBy)
+        for (index, version) in packaged.versions.enumerated() {
+            guard version.document == d.id, version.version == index + 1 else {
+                throw StoreError.invalid("the package's version list of \(d.id) names another document or skips a number")
+            }
+            _ = try fileName(version.name)
+            _ = try actor(version.author)
+            try note(version.note)
+        }
+        for signature in packaged.signatures where signature.document != d.id || !packaged.versions.contains(where: { $0.version == signature.version }) {
+            throw StoreError.invalid("a signature in the package of \(d.id) belongs to another document or version")
+        }
+        for change in packaged.history where change.document != d.id {
+            throw StoreError.invalid("the history of \(d.id) in the package names another document")
+        }
+        if let by = d.supersededBy, !Identifier.isValid(by) { throw StoreError.invalid("\(d.id) is superseded by an id that is not one") }
+    }
+
+    /// A register item from a package: its number must be the one its fields give in this
+    /// store's format, so numbering here can continue after it without a clash.
+    static func imported(_ entry: RegisterEntry, format: RegisterFormat) throws {
+        try agency(entry.agency)
+        guard (1...999_999_999).contains(entry.sequence), (1900...2999).contains(entry.year),
+              entry.number == format.number(agency: entry.agency, direction: entry.direction, year: entry.year, sequence: entry.sequence) else {
+            throw StoreError.invalid("the package's register item \(DisplayText.printable(entry.number)) is not numbered as this store numbers (\(format.template)); nothing was imported")
+        }
+        try text(entry.subject, "subject of \(entry.number)", maximum: 2000)
+        try text(entry.from, "sender of \(entry.number)", maximum: 500)
+        try text(entry.to, "recipient of \(entry.number)", maximum: 500)
+        _ = try day(entry.date)
+        _ = try actor(entry.createdBy)
     }
 
     /// A day, `YYYY-MM-DD`, checked to exist.
@@ -382,7 +453,8 @@ enum Validation {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd"
-        guard value.count == 10, let date = formatter.date(from: value), formatter.string(from: date) == value else {
+        guard value.count == 10, let date = formatter.date(from: value), formatter.string(from: date) == value,
+              let year = Int(value.prefix(4)), (1900...2999).contains(year) else {
             throw StoreError.invalid("'\(value)' is not a day written YYYY-MM-DD")
         }
         return value

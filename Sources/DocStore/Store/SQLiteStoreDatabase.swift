@@ -85,8 +85,9 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     public func setRegisterFormat(_ format: RegisterFormat) throws {
         try write("register format") { db in
             let used = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM register_entry") ?? 0
-            let current = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'registerFormat'")
-            if let current, current != format.template, used > 0 {
+            // A store never initialised numbers in the default format: that counts as set too.
+            let current = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'registerFormat'") ?? RegisterFormat.default.template
+            if current != format.template, used > 0 {
                 throw StoreError.invalid("the register already holds \(used) numbers in the format \(current); it cannot change")
             }
             try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES ('registerFormat', ?)", arguments: [format.template])
@@ -327,6 +328,8 @@ public struct SQLiteStoreDatabase: StoreDatabase {
         }
         if let party = query.party {
             let key = ArabicText.normalized(party)
+            // Nothing searchable in it (punctuation only): it names no party.
+            guard !key.isEmpty else { return SearchResult(total: 0, results: []) }
             conditions.append("""
                 d.id IN (SELECT rd.document FROM register_document rd JOIN register_entry r ON r.number = rd.number
                          WHERE instr(r.partyKeys, ?) > 0)
@@ -421,6 +424,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                 result.versions += packaged.versions.count
                 result.signatures += packaged.signatures.count
             }
+            let carried = Set(content.documents.map(\.document.id))
             for entry in content.register {
                 if let existing = try Row.fetchOne(db, sql: "SELECT subject, sequence FROM register_entry WHERE number = ?", arguments: [entry.number]) {
                     guard existing["subject"] == entry.subject, existing["sequence"] == entry.sequence else {
@@ -436,8 +440,8 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                     """, arguments: [entry.number, entry.agency, entry.direction.rawValue, entry.year, entry.sequence, entry.subject,
                                      entry.from, entry.to, ArabicText.normalized(entry.from) + "\n" + ArabicText.normalized(entry.to),
                                      entry.date, entry.answers, entry.createdAt, entry.createdBy])
-                for document in entry.documents
-                    where try Int.fetchOne(db, sql: "SELECT 1 FROM document WHERE id = ?", arguments: [document]) != nil {
+                // Only documents the package carries: an item from elsewhere never reaches into this store's own.
+                for document in entry.documents where carried.contains(document) {
                     try db.execute(sql: "INSERT OR IGNORE INTO register_document (number, document) VALUES (?, ?)", arguments: [entry.number, document])
                 }
                 // Later numbers here continue after the imported ones: no number is given twice.
@@ -459,6 +463,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func recordAudit(actor: String, action: String, object: String, details: [String: String]) throws {
+        _ = try Validation.actor(actor)
         _ = try write("audit") { db in
             try AuditLog.append(actor: actor, action: action, object: object, details: details, in: db)
         }
