@@ -37,8 +37,12 @@ public struct SQLiteAuthorityRegister: AuthorityRegister {
         configuration.busyMode = .timeout(10)
         // SQLite gives its -wal and -shm files the mode of the database file: create that one
         // 0600 (the register names every official), and tighten a register made before.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
+        // Made 0600 if it is not there yet. An existing file is not opened here: closing a
+        // descriptor would drop the POSIX locks another connection of this process holds on it.
+        if !FileIO.exists(path) {
+            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         for file in [path, path + "-wal", path + "-shm"] where FileIO.exists(file) { _ = chmod(file, 0o600) }
         do {
             try self.init(writer: try DatabasePool(path: path, configuration: configuration))

@@ -96,8 +96,22 @@ public final class TimestampAuthority: @unchecked Sendable {
     /// gets a response with a rejection status (RFC 3161 2.4.2), as clients expect; so does
     /// a TimeStampReq with bytes after it, which OpenSSL's parser would ignore.
     public func respond(to request: [UInt8]) throws -> [UInt8] {
+        try answer(request).reply
+    }
+
+    /// What a granted timestamp says, for the audit log.
+    public struct Issued: Sendable {
+        public let serialHex: String
+        public let imprintHex: String
+        public let algorithm: String
+        public let time: Date
+    }
+
+    /// ``respond(to:)``, with what was issued (nil for a rejection), read from the response
+    /// as it is built: no second parse of the answer and its certificates.
+    public func answer(_ request: [UInt8]) throws -> (reply: [UInt8], issued: Issued?) {
         if let extra = Self.bytesAfterRequest(request), extra > 0 {
-            return Self.rejection("the request has \(extra) bytes after the TimeStampReq")
+            return (Self.rejection("the request has \(extra) bytes after the TimeStampReq"), nil)
         }
         return try contexts.withContext { ctx in
             OpenSSLErrorQueue.clear()
@@ -108,7 +122,20 @@ public final class TimestampAuthority: @unchecked Sendable {
             guard let der = DEREncoding.bytes({ i2d_TS_RESP(response, &$0) }) else {
                 throw SignServiceError.openSSL("cannot encode the TS response")
             }
-            return der
+            var issued: Issued?
+            if let info = TS_RESP_get_tst_info(response), let serial = TS_TST_INFO_get_serial(info),
+               let imprint = TS_TST_INFO_get_msg_imprint(info), let message = TS_MSG_IMPRINT_get_msg(imprint),
+               let time = ASN1TimeConversion.generalizedTime(TS_TST_INFO_get_time(info)) {
+                let bytes = Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(message), count: Int(ASN1_STRING_length(message))))
+                var algorithm = ""
+                if let algor = TS_MSG_IMPRINT_get_algo(imprint) {
+                    var object: OpaquePointer?
+                    X509_ALGOR_get0(&object, nil, nil, algor)
+                    if let object, let name = OBJ_nid2sn(OBJ_obj2nid(object)) { algorithm = String(cString: name) }
+                }
+                issued = Issued(serialHex: Hex.serial(serial), imprintHex: Hex.lower(bytes), algorithm: algorithm, time: time)
+            }
+            return (der, issued)
         }
     }
 

@@ -78,14 +78,13 @@ public final class AuthorityBackend: TrustServiceBackend {
 
     public func timestampReply(to query: [UInt8], client: String?) async throws -> [UInt8] {
         let timestamps = self.timestamps
-        let reply = try await work.run { try timestamps.respond(to: query) }
-        if let audit, let token = try? TimestampToken(der: reply, source: "reply") {
-            // Answered only once its entry is on disk (group commit: one fsync per batch).
-            try await audit.record(AuditEvent(actor: client ?? "anonymous", action: "timestamp.issued", object: "tsa:" + token.serialHex,
-                                              details: ["serial": token.serialHex, "client": client ?? "",
-                                                        "imprint": Hex.lower(token.imprint),
-                                                        "algorithm": token.imprintAlgorithm?.rawValue ?? "",
-                                                        "time": AuditEntry.format(token.time)], time: token.time))
+        let (reply, issued) = try await work.run { try timestamps.answer(query) }
+        if let audit, let issued {
+            // Answered only once its entry is committed (group commit: one transaction per batch).
+            try await audit.record(AuditEvent(actor: client ?? "anonymous", action: "timestamp.issued", object: "tsa:" + issued.serialHex,
+                                              details: ["serial": issued.serialHex, "client": client ?? "", "imprint": issued.imprintHex,
+                                                        "algorithm": issued.algorithm, "time": AuditEntry.format(issued.time)],
+                                              time: issued.time))
         }
         return reply
     }

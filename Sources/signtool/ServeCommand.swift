@@ -119,7 +119,9 @@ struct Serve: AsyncParsableCommand {
             // Timestamps and CRLs issued here go into the store's audit log, group-committed.
             store = try DocumentStore(dataDirectory: data.directory)
             backend = try AuthorityBackend(authority: authority, passphrase: passphrase, tsaToken: token, openTSA: openTsa,
-                                           logger: logger, audit: GroupCommitAuditSink(writer: store.database.writer),
+                                           logger: logger,
+                                           audit: GroupCommitAuditSink(writer: try SQLiteStoreDatabase(path: store.directory + "/store.sqlite",
+                                                                                                       durability: .processCrash).writer),
                                            clientHistory: { [store] in try? store.database.writer.read { try AuditLog.clientStates(in: $0) } })
         } catch let error as SignServiceError {
             printError(error.reason)

@@ -46,16 +46,31 @@ public struct SQLiteStoreDatabase: StoreDatabase {
         }
     }
 
+    /// How far a commit is flushed before it returns.
+    public enum Durability: Sendable {
+        /// On disk (the WAL is fsynced): survives a power cut. What the store's commands use.
+        case full
+        /// In the WAL, flushed at its next checkpoint: survives the process being killed,
+        /// not a power cut. For the stream of TSA audit entries in `serve`, which would
+        /// otherwise wait for a disk flush per batch.
+        case processCrash
+    }
+
     /// The database file at `path`, created 0600 with its WAL files.
-    public init(path: String) throws {
+    public init(path: String, durability: Durability = .full) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             // Acknowledged means on disk: each commit waits for the WAL's fsync.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
+        // Made 0600 if it is not there yet. An existing file is not opened here: closing a
+        // descriptor would drop the POSIX locks another connection of this process holds on it.
+        if !FileIO.exists(path) {
+            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         do {
             try self.init(writer: try DatabasePool(path: path, configuration: configuration))
         } catch let error as SignServiceError {

@@ -1,3 +1,4 @@
+import AuditLog
 import DocStore
 import Foundation
 import Synchronization
@@ -48,6 +49,32 @@ struct DocStoreTests {
         #expect(ArabicText.stem("وزير") == "زير")
         #expect(ArabicText.stem("بل") == "بل", "two letters stay")
         #expect(ArabicText.matchQuery("\" OR x NEAR(") == "\"or\" AND \"x\" AND \"near\"", "no FTS5 syntax gets through")
+    }
+
+    @Test("audit times are written like ISO8601DateFormatter writes them (UTC, milliseconds), for a thousand seeded instants")
+    func auditTimeFormat() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var random = SeededGenerator("audit time format")
+        for _ in 0..<1000 {
+            let milliseconds = Double(Int64.random(in: 946_684_800_000...4_102_444_800_000, using: &random))
+            let date = Date(timeIntervalSince1970: milliseconds / 1000)
+            #expect(AuditEntry.format(date) == formatter.string(from: date), "\(milliseconds)")
+        }
+    }
+
+    @Test("audit details are the JSON JSONEncoder writes with sorted keys: quotes, controls, Arabic, slashes")
+    func auditDetailsCanonical() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let samples: [[String: String]] = [
+            ["b": "2", "a": "1", "Z": "upper"], ["title": "قرار \"عاجل\"\\ ١٢/٢٠٢٦", "path": "a/b"],
+            ["controls": "line\nbreak\ttab\r\u{01}\u{1F}\u{08}\u{0C}", "é": "accent", "e": "plain"], ["": "empty key"],
+        ]
+        for details in samples {
+            #expect(AuditEntry.canonical(details) == String(decoding: try encoder.encode(details), as: UTF8.self), "\(details)")
+        }
     }
 
     @Test("add, version, get: exact bytes, identical bytes stored once, Arabic file names kept; a damaged blob is never served")
