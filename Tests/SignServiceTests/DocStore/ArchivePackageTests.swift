@@ -41,6 +41,13 @@ struct ArchivePackageTests {
         #expect(try Shell.run("tar", ["-xf", "p.tar", "-C", "unpacked"], in: s.work.url).status == 0)
         let bagit = try Shell.run("python3", ["-m", "bagit", "--validate", "unpacked/bag"], in: s.work.url)
         #expect(bagit.status == 0 && bagit.stderr.contains("is valid"), "\(bagit.stdout)\(bagit.stderr)")
+        // The other two formats, unpacked by Python's own zipfile and tarfile, are valid bags too.
+        let unpack = "import zipfile, tarfile; zipfile.ZipFile('p.zip').extractall('z'); tarfile.open('p.tar.gz').extractall('g')"
+        #expect(try Shell.run("python3", ["-c", unpack], in: s.work.url).status == 0)
+        for directory in ["z/bag", "g/bag"] {
+            let valid = try Shell.run("python3", ["-m", "bagit", "--validate", directory], in: s.work.url)
+            #expect(valid.status == 0 && valid.stderr.contains("is valid"), "\(directory): \(valid.stderr)")
+        }
         let ts = try Shell.run("openssl", ["ts", "-verify", "-in", "unpacked/bag/data/audit/checkpoint.json.tsr",
                                            "-data", "unpacked/bag/data/audit/checkpoint.json", "-CAfile", "root.pem",
                                            "-untrusted", s.work.path("data/service/tsa.pem")], in: s.work.url)
