@@ -111,15 +111,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func createDocument(_ document: Document, version: DocumentVersion, searchText: String) throws {
         try write("add \(document.id)") { db in
-            try db.execute(sql: """
-                INSERT INTO document (id, title, kind, agency, classification, state, supersededBy, createdAt, createdBy)
-                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
-                """, arguments: [document.id, document.title, document.kind, document.agency, document.classification,
-                                 document.state.rawValue, document.createdAt, document.createdBy])
-            for (key, value) in document.metadata.sorted(by: { $0.key < $1.key }) {
-                try db.execute(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)",
-                               arguments: [document.id, key, value])
-            }
+            try insert(document, in: db)
             try insert(version, in: db)
             try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
                            arguments: [document.id, searchText])
@@ -144,6 +136,42 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             try audit(version, in: db)
             return version
         }
+    }
+
+    // One INSERT per table, shared by the store's own writes and by import.
+
+    private func insert(_ document: Document, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO document (id, title, kind, agency, classification, state, supersededBy, createdAt, createdBy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [document.id, document.title, document.kind, document.agency, document.classification,
+                             document.state.rawValue, document.supersededBy, document.createdAt, document.createdBy])
+        for (key, value) in document.metadata.sorted(by: { $0.key < $1.key }) {
+            try db.execute(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)", arguments: [document.id, key, value])
+        }
+    }
+
+    private func insert(_ signature: AttachedSignature, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO signature (document, version, sha256, format, name, indication, report, attachedAt, attachedBy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [signature.document, signature.version, signature.sha256, signature.format, signature.name,
+                             signature.indication, signature.report, signature.attachedAt, signature.attachedBy])
+    }
+
+    private func insert(_ change: StateChange, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [change.document, change.state.rawValue, change.by, change.reason, change.actor, change.time])
+    }
+
+    private func insert(_ entry: RegisterEntry, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO register_entry (number, agency, direction, year, sequence, subject, fromParty, toParty, partyKeys,
+                                        date, answers, createdAt, createdBy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.number, entry.agency, entry.direction.rawValue, entry.year, entry.sequence, entry.subject,
+                             entry.from, entry.to, ArabicText.normalized(entry.from) + "\n" + ArabicText.normalized(entry.to),
+                             entry.date, entry.answers, entry.createdAt, entry.createdBy])
     }
 
     private func insert(_ version: DocumentVersion, in db: Database) throws {
@@ -218,11 +246,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                                    arguments: [signature.document, signature.version]) != nil else {
                 throw StoreError.notFound("\(signature.document) has no version \(signature.version)")
             }
-            try db.execute(sql: """
-                INSERT INTO signature (document, version, sha256, format, name, indication, report, attachedAt, attachedBy)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [signature.document, signature.version, signature.sha256, signature.format, signature.name,
-                                 signature.indication, signature.report, signature.attachedAt, signature.attachedBy])
+            try insert(signature, in: db)
             var stored = signature
             stored.id = db.lastInsertedRowID
             try AuditLog.append(actor: signature.attachedBy, action: "signature.attached", object: signature.document,
@@ -245,8 +269,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             }
             try db.execute(sql: "UPDATE document SET state = ?, supersededBy = ? WHERE id = ?",
                            arguments: [change.state.rawValue, change.state == .superseded ? change.by : nil, change.document])
-            try db.execute(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [change.document, change.state.rawValue, change.by, change.reason, change.actor, change.time])
+            try insert(change, in: db)
             var details = ["from": current, "to": change.state.rawValue, "reason": change.reason]
             if let by = change.by { details["by"] = by }
             try AuditLog.append(actor: change.actor, action: "document.state", object: change.document, details: details, in: db)
@@ -273,13 +296,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             var stored = entry
             stored.sequence = sequence
             stored.number = format.number(agency: entry.agency, direction: entry.direction, year: entry.year, sequence: sequence)
-            try db.execute(sql: """
-                INSERT INTO register_entry (number, agency, direction, year, sequence, subject, fromParty, toParty, partyKeys,
-                                            date, answers, createdAt, createdBy)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [stored.number, stored.agency, stored.direction.rawValue, stored.year, sequence, stored.subject,
-                                 stored.from, stored.to, ArabicText.normalized(stored.from) + "\n" + ArabicText.normalized(stored.to),
-                                 stored.date, stored.answers, stored.createdAt, stored.createdBy])
+            try insert(stored, in: db)
             let terms = ArabicText.indexTerms([stored.subject, stored.from, stored.to, stored.number].joined(separator: " "))
             for document in stored.documents {
                 try db.execute(sql: "INSERT INTO register_document (number, document) VALUES (?, ?)", arguments: [stored.number, document])
@@ -412,24 +429,11 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                     continue
                 }
                 let d = packaged.document
-                try db.execute(sql: """
-                    INSERT INTO document (id, title, kind, agency, classification, state, supersededBy, createdAt, createdBy)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [d.id, d.title, d.kind, d.agency, d.classification, d.state.rawValue, d.supersededBy, d.createdAt, d.createdBy])
-                for (key, value) in d.metadata.sorted(by: { $0.key < $1.key }) {
-                    try db.execute(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)", arguments: [d.id, key, value])
-                }
+                try insert(d, in: db)
                 for version in packaged.versions { try insert(version, in: db) }
-                for signature in packaged.signatures {
-                    try db.execute(sql: """
-                        INSERT INTO signature (document, version, sha256, format, name, indication, report, attachedAt, attachedBy)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [d.id, signature.version, signature.sha256, signature.format, signature.name,
-                                         signature.indication, signature.report, signature.attachedAt, signature.attachedBy])
-                }
+                for signature in packaged.signatures { try insert(signature, in: db) }
                 for change in packaged.history {
-                    try db.execute(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [d.id, change.state.rawValue, change.by, change.reason, change.actor, change.time])
+                    try insert(change, in: db)
                 }
                 try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
                                arguments: [d.id, content.searchText[d.id] ?? ""])
@@ -448,13 +452,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                     result.unchanged += 1
                     continue
                 }
-                try db.execute(sql: """
-                    INSERT INTO register_entry (number, agency, direction, year, sequence, subject, fromParty, toParty, partyKeys,
-                                                date, answers, createdAt, createdBy)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [entry.number, entry.agency, entry.direction.rawValue, entry.year, entry.sequence, entry.subject,
-                                     entry.from, entry.to, ArabicText.normalized(entry.from) + "\n" + ArabicText.normalized(entry.to),
-                                     entry.date, entry.answers, entry.createdAt, entry.createdBy])
+                try insert(entry, in: db)
                 // Only documents the package carries: an item from elsewhere never reaches into this store's own.
                 for document in entry.documents where carried.contains(document) {
                     try db.execute(sql: "INSERT OR IGNORE INTO register_document (number, document) VALUES (?, ?)", arguments: [entry.number, document])
