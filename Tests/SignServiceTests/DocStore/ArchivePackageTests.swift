@@ -54,6 +54,29 @@ struct ArchivePackageTests {
         #expect(ts.status == 0 && ts.stdout.contains("Verification: OK"), "\(ts.stdout)\(ts.stderr)")
     }
 
+    @Test("export by register range and by dates; search by state, party and register number")
+    func scopesAndFilters() throws {
+        let (s, id) = try Self.filledStore()
+        try s.work.write("other.txt", "تقرير آخر\n")
+        let other = try #require(try s.json(["store", "add", "--title", "تقرير", "--kind", "report", "--agency", "MOCT", "other.txt"])["id"] as? String)
+        #expect(try s.run(["store", "state", other, "--set", "annulled", "--reason", "مكرر"]).status == 0)
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        let byRegister = try s.json(["store", "export", "--register", "MOCT/OUT/2026/000001:MOCT/OUT/2026/000009", "--out", "r.zip"])
+        #expect(byRegister["documents"] as? Int == 1 && byRegister["registerEntries"] as? Int == 1, "\(byRegister)")
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        let byDate = try s.json(["store", "export", "--since", today, "--until", today, "--out", "d.tar"])
+        #expect(byDate["documents"] as? Int == 2, "\(byDate)")
+        #expect(try s.run(["archive", "verify", "--trust", "root.pem", "r.zip"]).status == 0)
+        #expect(try s.run(["archive", "verify", "--trust", "root.pem", "d.tar"]).status == 0)
+        #expect(try s.run(["store", "export", "--register", "MOCT/IN/2030/000001:MOCT/IN/2030/000009", "--out", "none.tar"]).status == 80)
+        #expect(try s.json(["store", "list", "--state", "annulled"])["total"] as? Int == 1)
+        #expect(try s.json(["store", "list", "--party", "وزارة الصحة"])["total"] as? Int == 1)
+        #expect(try s.json(["store", "list", "--register", "MOCT/OUT/2026/000001"])["total"] as? Int == 1)
+        let found = try s.json(["store", "list", "--register", "MOCT/OUT/2026/000001"])
+        #expect((found["results"] as? [[String: Any]])?.first?["id"] as? String == id)
+        #expect(try s.json(["store", "list", "--since", "2099-01-01", "--until", "2099-12-31"])["total"] as? Int == 0)
+    }
+
     @Test("a package altered after export is named: a version's bytes, a missing file, an audit entry")
     func tamperedPackages() throws {
         let (s, id) = try Self.filledStore()
