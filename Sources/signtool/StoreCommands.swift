@@ -32,7 +32,7 @@ struct Store: ParsableCommand {
             store's rules (bad register format, state change, reference);
             82 the store is damaged (a blob's bytes changed); 1 audit log altered.
             """,
-        subcommands: [StoreInit.self, StoreAdd.self, StoreVersion.self, StoreAttach.self, StoreGet.self, StoreShow.self,
+        subcommands: [StoreInit.self, StoreAdd.self, StoreIngest.self, StoreVersion.self, StoreAttach.self, StoreGet.self, StoreShow.self,
                       StoreRegister.self, StoreList.self, StoreSearch.self, StoreState.self, StoreAudit.self, StoreCheck.self,
                       StoreExport.self, StoreImport.self]
     )
@@ -94,12 +94,17 @@ func reportingStoreErrors(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as SignServiceError {
         printError(error.reason)
-        switch error.code {
-        case .notFound: throw ExitCode(80)
-        case .invalidRequest: throw ExitCode(81)
-        case .storeDamaged: throw ExitCode(82)
-        default: throw ExitCode(ExitStatus.code(for: error))
-        }
+        throw ExitCode(storeExitCode(for: error))
+    }
+}
+
+/// The exit status `store --help` lists for an error.
+func storeExitCode(for error: SignServiceError) -> Int32 {
+    switch error.code {
+    case .notFound: return 80
+    case .invalidRequest: return 81
+    case .storeDamaged: return 82
+    default: return ExitStatus.code(for: error)
     }
 }
 

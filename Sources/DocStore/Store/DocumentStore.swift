@@ -55,6 +55,23 @@ public struct DocumentStore: Sendable {
 
     /// Stores the file at `path` as version 1 of a new document.
     public func add(_ new: NewDocument, fileAt path: String, name: String? = nil, actor: String) throws -> DocumentVersion {
+        let prepared = try prepare(new, fileAt: path, name: name, actor: actor, flush: true)
+        try database.createDocument(prepared.document, version: prepared.version, searchText: prepared.searchText)
+        return prepared.version
+    }
+
+    /// A new document whose bytes are in the blob store, ready to be recorded.
+    public struct PreparedDocument: Sendable {
+        public var document: Document
+        public var version: DocumentVersion
+        public var searchText: String
+    }
+
+    /// Checks `new`, streams the file into the blob store and makes the rows that record it;
+    /// nothing refers to the blob yet. With `flush` false the blob is not yet on disk:
+    /// ``BlobStore/flushAll()`` must run before the rows are committed (``GroupCommitIngest``).
+    public func prepare(_ new: NewDocument, fileAt path: String, name: String? = nil, actor: String,
+                        flush: Bool) throws -> PreparedDocument {
         _ = try Validation.actor(actor)
         try Validation.text(new.title, "title", maximum: 1000)
         try Validation.word(new.kind, "kind")
@@ -65,19 +82,18 @@ public struct DocumentStore: Sendable {
             try Validation.metadataKey(key)
             try Validation.text(value, "metadata value of \(key)", maximum: 4096, allowEmpty: true)
         }
-        let stored = try blobs.store(fileAt: path, limit: Self.maximumVersionSize)
+        let fileName = try Validation.fileName(name ?? FileIO.splitPath(path).name)
+        let stored = try blobs.store(fileAt: path, limit: Self.maximumVersionSize, flush: flush)
         let now = AuditEntry.format(Date())
         let document = Document(id: Identifier.make(), title: new.title, kind: new.kind, agency: new.agency,
                                 classification: new.classification, state: .inForce, supersededBy: nil,
                                 createdAt: now, createdBy: actor, metadata: new.metadata)
-        let fileName = try Validation.fileName(name ?? FileIO.splitPath(path).name)
         let version = DocumentVersion(document: document.id, version: 1, sha256: stored.sha256, size: stored.size,
                                       mediaType: MediaType.of(fileName), name: fileName, author: actor, createdAt: now,
                                       note: new.note)
         let text = [new.title, new.metadata.values.sorted().joined(separator: " "), new.note, indexableText(version)]
             .joined(separator: " ")
-        try database.createDocument(document, version: version, searchText: ArabicText.indexTerms(text))
-        return version
+        return PreparedDocument(document: document, version: version, searchText: ArabicText.indexTerms(text))
     }
 
     /// Adds the file at `path` as the next version of `id`.

