@@ -469,7 +469,8 @@ struct StoreExport: AsyncParsableCommand {
             and the audit log up to the newest checkpoint, which must cover them (run
             `store audit checkpoint` first). The same content gives the same bytes.
             Check it anywhere with `signtool archive verify PACKAGE --trust ROOT.pem`, or
-            unpacked with `bagit.py --validate bag`.
+            unpacked with `bagit.py --validate bag` (bagit.py 1.8 does not decode %25 in
+            manifest paths as RFC 8493 2.1.3 says: it refuses a file whose name holds %).
             """)
     @OptionGroup var options: StoreOptions
     @Option(help: "A document to export (repeatable).") var document: [String] = []
@@ -528,7 +529,17 @@ struct Archive: ParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check every digest, every signature and the audit chain with its checkpoint.",
-            discussion: "Exit 0: good; 1: something altered or missing (each named); 65: not a package, or one that must not be unpacked (traversal, links, devices, a bomb).")
+            discussion: """
+                The package is a BagIt bag (RFC 8493) in one top directory of any name, as a .tar,
+                .tar.gz or .zip. Every payload manifest (manifest-sha256.txt, -sha384, -sha512) and
+                tag manifest must list what it should and match; MD5 and SHA-1 manifests are noted,
+                not trusted. bagit.txt declares BagIt 1.0 (or 0.97, what bagit.py writes).
+                Beyond BagIt: each version against its document.json, each signature, the audit
+                chain and its signed checkpoint, and the documents and register held to that log.
+
+                Exit 0: good; 1: something altered or missing (each named); 65: not a package, or
+                one that must not be unpacked (traversal, links, devices, a bomb).
+                """)
         @Option(help: "Trusted roots for the signatures and the checkpoint's TSA (repeatable).") var trust: [String] = []
         @Flag(help: "Print one JSON object.") var json = false
         @Argument(help: "The package (.tar, .tar.gz, .zip).") var package: String

@@ -259,7 +259,9 @@ public enum ArchiveVerifier {
         let directory = String(cString: made)
         var handed = false
         defer { if !handed { try? FileManager.default.removeItem(atPath: directory) } }
-        let names = try PackageReader.unpack(path, into: directory, limits: limits)
+        let files = try PackageReader.unpack(path, into: directory, limits: limits)
+        let names = files.map(\.name)
+        let unpackedFiles = Dictionary(files.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let bag = directory + "/bag"
         // Certificates the package carries help build paths; they are never trusted.
         var policy = verifier.policy
@@ -278,49 +280,61 @@ public enum ArchiveVerifier {
             guard unpacked.contains(name), FileIO.exists(bag + "/" + name) else { return nil }
             return try? FileIO.read(bag + "/" + name, limit: limits.maximumMetadataSize)
         }
+        /// The SHA-256 of an unpacked file, taken as it was unpacked.
+        func sha256(_ name: String) -> String? { unpackedFiles[name]?.sha256 }
 
-        // BagIt: the declaration, the manifests, the oxum.
-        if small("bagit.txt").map({ String(decoding: $0, as: UTF8.self).hasPrefix("BagIt-Version: 1.0") }) != true {
-            problem("bagit.txt is missing or does not declare BagIt 1.0")
+        // BagIt (RFC 8493): the declaration, every manifest, the oxum.
+        let declaration = small("bagit.txt").map(BagText.lines) ?? []
+        if declaration.count < 2 || !BagText.isSupportedVersion(declaration[0])
+            || declaration[1].lowercased().replacingOccurrences(of: " ", with: "") != "tag-file-character-encoding:utf-8" {
+            problem("bagit.txt is missing or does not declare BagIt 1.0 (or 0.97) in UTF-8")
         }
         let payloadNames = Set(names.filter { $0.hasPrefix("data/") })
-        var listed = Set<String>()
-        var octets: Int64 = 0
-        if let manifest = small("manifest-sha256.txt") {
-            for line in String(decoding: manifest, as: UTF8.self).split(separator: "\n") {
+        var payloadManifests = 0
+        for file in names.sorted() where !file.contains("/") {
+            let (isTag, algorithmName) = BagText.manifestKind(file)
+            guard let algorithmName else { continue }
+            guard let algorithm = BagText.algorithm(algorithmName) else {
+                // MD5 and SHA-1 prove nothing against a deliberate change: the SHA-2 manifests decide.
+                result.notes.append("\(file) was not checked: \(algorithmName) is not accepted as evidence; the SHA-2 manifests decide")
+                continue
+            }
+            guard let bytes = small(file) else { problem("\(file) cannot be read"); continue }
+            if !isTag { payloadManifests += 1 }
+            var listed: [String: String] = [:]
+            for line in BagText.lines(bytes) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
-                    problem("manifest-sha256.txt has a line without a path"); continue
+                    problem("\(file) has a line without a path"); continue
                 }
-                let digest = String(line[..<space])
+                let digest = String(line[..<space]).lowercased()
                 // RFC 8493 2.1.3: the path is everything after the separating blanks, with
                 // %0A, %0D and %25 standing for LF, CR and %.
-                let name = BagPath.decode(String(line[space...].drop(while: { $0 == " " || $0 == "\t" })))
-                listed.insert(name)
-                guard payloadNames.contains(name) else { problem("\(name) is listed in the manifest but missing"); continue }
-                let actual = try ContentDigest.digests(ofFileAt: bag + "/" + name, algorithms: [.sha256])[.sha256]!
-                if Hex.lower(actual) != digest.lowercased() { problem("\(name) was altered: its SHA-256 is not the manifest's") }
-                octets += Int64((try? FileManager.default.attributesOfItem(atPath: bag + "/" + name)[.size] as? Int) ?? 0)
-            }
-        } else {
-            problem("manifest-sha256.txt is missing")
-        }
-        for name in payloadNames.subtracting(listed).sorted() { problem("\(name) is in the package but not in the manifest") }
-        if let tags = small("tagmanifest-sha256.txt") {
-            for line in String(decoding: tags, as: UTF8.self).split(separator: "\n") {
-                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard parts.count == 2 else { continue }
-                let name = String(parts[1])
-                // Tag files sit at the top of the bag; anything else is not for this manifest to name.
-                guard !name.contains("/"), name != ".", name != "..", names.contains(name) else {
-                    problem("the tag manifest names \(DisplayText.printable(name)), which is not a tag file of this bag"); continue
+                var name = BagPath.decode(String(line[space...].drop(while: { $0 == " " || $0 == "\t" })))
+                while name.hasPrefix("./") { name.removeFirst(2) }   // ./data/x is data/x, relative to the bag
+                if let earlier = listed[name], earlier != digest { problem("\(file) lists \(DisplayText.printable(name)) twice with different digests") }
+                listed[name] = digest
+                if isTag {
+                    // A tag manifest names tag files: never the payload, never a manifest of tag files.
+                    guard !name.hasPrefix("data/"), !name.hasPrefix("tagmanifest-"), unpacked.contains(name) else {
+                        problem("\(file) names \(DisplayText.printable(name)), which is not a tag file of this bag"); continue
+                    }
+                } else {
+                    guard payloadNames.contains(name) else { problem("\(DisplayText.printable(name)) is listed in \(file) but missing"); continue }
                 }
-                guard let bytes = small(name) else { problem("\(name) is listed in the tag manifest but missing"); continue }
-                if Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)) != parts[0].lowercased() { problem("\(name) was altered") }
+                let actual = algorithm == .sha256 ? sha256(name)
+                    : (try? ContentDigest.digests(ofFileAt: bag + "/" + name, algorithms: [algorithm])[algorithm]).map { Hex.lower($0) }
+                if actual != digest { problem("\(DisplayText.printable(name)) was altered: its \(algorithm.rawValue) is not the one \(file) gives") }
             }
-        } else {
-            problem("tagmanifest-sha256.txt is missing")
+            if !isTag {
+                for name in payloadNames.subtracting(listed.keys).sorted() {
+                    problem("\(DisplayText.printable(name)) is in the package but not in \(file)")
+                }
+            }
         }
-        if let info = small("bag-info.txt"), let line = String(decoding: info, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("Payload-Oxum:") }) {
+        if payloadManifests == 0 { problem("the package has no payload manifest (manifest-sha256.txt or manifest-sha512.txt)") }
+        if let info = small("bag-info.txt"),
+           let line = BagText.lines(info).first(where: { $0.lowercased().hasPrefix("payload-oxum:") }) {
+            let octets = payloadNames.reduce(Int64(0)) { $0 + (unpackedFiles[$1]?.size ?? 0) }
             let expected = "\(octets).\(payloadNames.count)"
             if line.dropFirst("Payload-Oxum:".count).trimmingCharacters(in: .whitespaces) != expected {
                 problem("bag-info.txt's Payload-Oxum does not match the payload (\(expected))")
@@ -345,8 +359,7 @@ public enum ArchiveVerifier {
                 guard payloadNames.contains(file), (try? Validation.fileName(version.name)) != nil else {
                     problem("version \(version.version) of \(id) is missing"); continue
                 }
-                let actual = try ContentDigest.digests(ofFileAt: bag + "/" + file, algorithms: [.sha256])[.sha256]!
-                if Hex.lower(actual) != version.sha256 { problem("version \(version.version) of \(id) was altered") }
+                if sha256(file) != version.sha256 { problem("version \(version.version) of \(id) was altered") }
                 text.append(version.note)
                 if version.mediaType.hasPrefix("text/"), let head = try? FileIO.peek(bag + "/" + file, count: DocumentStore.indexedTextLimit) {
                     text.append(String(decoding: head.bytes, as: UTF8.self))
@@ -358,6 +371,9 @@ public enum ArchiveVerifier {
                 let file = "data/documents/\(id)/signatures/\(signature.id).\(suffix)"
                 guard payloadNames.contains(file), let version = packaged.versions.first(where: { $0.version == signature.version }) else {
                     problem("signature \(signature.id) of \(id) is missing"); continue
+                }
+                guard payloadNames.contains("data/documents/\(id)/v\(version.version)/\(version.name)") else {
+                    problem("signature \(signature.id) of \(id) cannot be checked: version \(version.version) is missing"); continue
                 }
                 let bytes = try FileIO.read(bag + "/" + file, limit: FileIO.maximumSignatureSize)
                 if Hex.lower(try ContentDigest.digest(bytes, algorithm: .sha256)) != signature.sha256 {
@@ -447,6 +463,44 @@ public enum ArchiveVerifier {
                                                  searchText: searchText) : nil
         if keep { handed = true }
         return (result, content, keep ? directory : nil)
+    }
+}
+
+/// Reading BagIt's tag files (RFC 8493 2.1).
+enum BagText {
+    /// The lines of a tag file: LF, CR LF and CR all end a line (2.1.3); empty lines go.
+    static func lines(_ bytes: [UInt8]) -> [String] {
+        bytes.split(omittingEmptySubsequences: true) { $0 == 0x0A || $0 == 0x0D }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `BagIt-Version: 1.0` (any 1.x), or 0.97, the draft version bagit.py 1.8 writes.
+    static func isSupportedVersion(_ line: String) -> Bool {
+        let parts = line.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, parts[0] == "BagIt-Version" else { return false }
+        let version = parts[1].trimmingCharacters(in: .whitespaces)
+        let numbers = version.split(separator: ".", omittingEmptySubsequences: false)
+        return version == "0.97" || (numbers.count == 2 && numbers[0] == "1" && !numbers[1].isEmpty && numbers[1].allSatisfy(\.isASCII) && Int(numbers[1]) != nil)
+    }
+
+    /// Whether a top-level file is a payload manifest (`manifest-ALG.txt`) or a tag manifest
+    /// (`tagmanifest-ALG.txt`), and its algorithm's name; nil for other files.
+    static func manifestKind(_ file: String) -> (isTag: Bool, algorithm: String?) {
+        guard file.hasSuffix(".txt") else { return (false, nil) }
+        for (prefix, isTag) in [("tagmanifest-", true), ("manifest-", false)] where file.hasPrefix(prefix) {
+            let name = String(file.dropFirst(prefix.count).dropLast(4))
+            return (isTag, name.isEmpty ? nil : name)
+        }
+        return (false, nil)
+    }
+
+    /// The digests a manifest may use and this tool checks (2.4: SHA-512 and SHA-256 at least).
+    static func algorithm(_ name: String) -> DigestAlgorithm? {
+        switch name.lowercased() {
+        case "sha256": return .sha256
+        case "sha384": return .sha384
+        case "sha512": return .sha512
+        default: return nil
+        }
     }
 }
 

@@ -144,15 +144,24 @@ public struct PackageLimits: Sendable {
     public init() {}
 }
 
-/// Unpacks a package into a private directory, refusing what a package must not hold:
-/// names outside `bag/` (absolute, `..`, backslashes, empty components), links, devices,
-/// FIFOs, duplicate names, and more bytes than the limits allow.
+/// A file unpacked from a package: its name inside the bag, its SHA-256 (taken as it was
+/// written out, so nothing is read twice to check it) and its size.
+struct UnpackedFile: Sendable {
+    var name: String
+    var sha256: String
+    var size: Int64
+}
+
+/// Unpacks a package into a private directory (always as `bag/`, whatever the package's
+/// one top directory is called), refusing what a package must not hold: names outside that
+/// directory (absolute, `..`, backslashes, empty components), links, devices, FIFOs,
+/// duplicate names, and more bytes than the limits allow.
 enum PackageReader {
-    static func unpack(_ path: String, into directory: String, limits: PackageLimits) throws -> [String] {
+    static func unpack(_ path: String, into directory: String, limits: PackageLimits) throws -> [UnpackedFile] {
         try UTF8Locale.run { try unpackHere(path, into: directory, limits: limits) }
     }
 
-    private static func unpackHere(_ path: String, into directory: String, limits: PackageLimits) throws -> [String] {
+    private static func unpackHere(_ path: String, into directory: String, limits: PackageLimits) throws -> [UnpackedFile] {
         var info = stat()
         guard stat(path, &info) == 0 else { throw FileIO.openError(path) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw SignServiceError.malformed("\(path): not a regular file") }
@@ -165,9 +174,14 @@ enum PackageReader {
         guard archive_read_open_filename(archive, path, 1 << 16) == ARCHIVE_OK else {
             throw SignServiceError.malformed("\(path): not a package (\(PackageWriter.errorText(archive)))")
         }
-        var names: [String] = []
+        var files: [UnpackedFile] = []
         var seen = Set<String>()
         var total: Int64 = 0
+        var base: Substring?
+        var entries = 0
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        if mkdir(directory + "/bag", 0o700) != 0 { throw SignServiceError.io("cannot unpack: \(FileIO.errnoText())") }
         while true {
             var entry: OpaquePointer?
             let status = archive_read_next_header(archive, &entry)
@@ -175,63 +189,77 @@ enum PackageReader {
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
                 throw SignServiceError.malformed("\(path): damaged package (\(PackageWriter.errorText(archive)))")
             }
-            guard names.count < limits.maximumEntries else { throw SignServiceError.malformed("\(path): more than \(limits.maximumEntries) entries") }
+            entries += 1
+            guard entries <= limits.maximumEntries else { throw SignServiceError.malformed("\(path): more than \(limits.maximumEntries) entries") }
             guard let raw = archive_entry_pathname_utf8(entry) ?? archive_entry_pathname(entry) else {
                 throw SignServiceError.malformed("\(path): an entry has no name")
             }
             let name = String(cString: raw)
             let shown = DisplayText.printable(name)
-            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-            let trimmed = name.hasSuffix("/") ? Array(parts.dropLast()) : parts
-            guard !name.hasPrefix("/"), !name.contains("\\"), !name.contains("\0"), trimmed.first == "bag",
-                  trimmed.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
-                throw SignServiceError.malformed("\(path): the entry \(shown) points outside the package (absolute, .., or not under bag/)")
-            }
+            var parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            if name.hasSuffix("/") { parts.removeLast() }
+            // `./bag/...`, as `tar cf x.tar ./bag` writes it.
+            while parts.first == ".", parts.count > 1 { parts.removeFirst() }
             let type = archive_entry_filetype(entry)
+            if type == 0o040000 && parts == ["."] { continue }
+            guard !name.hasPrefix("/"), !name.contains("\\"), !name.contains("\0"),
+                  parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+                throw SignServiceError.malformed("\(path): the entry \(shown) points outside the package (an absolute path, .., or an empty part)")
+            }
+            // RFC 8493 2: the bag is one base directory, whatever its name.
+            if base == nil { base = parts[0] }
+            guard parts.count > 1 || type == 0o040000 else {
+                throw SignServiceError.malformed("\(path): the entry \(shown) is not inside a directory: a package is one bag directory (RFC 8493 2)")
+            }
+            guard parts[0] == base else {
+                throw SignServiceError.malformed("\(path): the entry \(shown) is outside the package's one top directory (\(DisplayText.printable(String(base ?? "")))/)")
+            }
             if type == 0o040000 { continue }
             guard type == 0o100000, archive_entry_hardlink(entry) == nil, archive_entry_symlink(entry) == nil else {
                 throw SignServiceError.malformed("\(path): the entry \(shown) is a link, device or other special file, which a package must not hold")
             }
-            guard seen.insert(name).inserted else { throw SignServiceError.malformed("\(path): the entry \(shown) appears twice") }
+            let inside = parts.dropFirst().joined(separator: "/")
+            guard seen.insert(inside).inserted else { throw SignServiceError.malformed("\(path): the entry \(shown) appears twice") }
             if archive_entry_size_is_set(entry) != 0, archive_entry_size(entry) > limits.maximumEntrySize {
                 throw SignServiceError.malformed("\(path): the entry \(shown) is larger than the limit")
             }
             // Directories on the way, inside the private directory only.
-            var current = directory
-            for part in trimmed.dropLast() {
+            var current = directory + "/bag"
+            for part in parts.dropFirst().dropLast() {
                 current += "/" + part
                 if mkdir(current, 0o700) != 0 && errno != EEXIST {
                     throw SignServiceError.io("cannot unpack \(shown): \(FileIO.errnoText())")
                 }
             }
-            let target = directory + "/" + trimmed.joined(separator: "/")
+            let target = directory + "/bag/" + inside
             let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw SignServiceError.malformed("\(path): cannot unpack \(shown): \(FileIO.errnoText())") }
             defer { close(fd) }
             var entryBytes: Int64 = 0
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
-                if n == 0 { break }
-                guard n > 0 else { throw SignServiceError.malformed("\(path): cannot read \(shown) (\(PackageWriter.errorText(archive)))") }
-                entryBytes += Int64(n)
-                total += Int64(n)
-                if entryBytes > limits.maximumEntrySize { throw SignServiceError.malformed("\(path): the entry \(shown) is larger than the limit") }
-                if total > limits.maximumTotalSize { throw SignServiceError.malformed("\(path): the entries total more than the limit") }
-                if total > (1 << 20) && total > packed * limits.maximumRatio {
-                    throw SignServiceError.malformed("\(path): the entries expand more than \(limits.maximumRatio) times the package's size (an archive bomb?)")
-                }
-                try buffer.withUnsafeBytes { raw in
+            let digest = try ContentDigest.digests(algorithms: [.sha256]) { update in
+                while true {
+                    let n = archive_read_data(archive, buffer, 1 << 20)
+                    if n == 0 { break }
+                    guard n > 0 else { throw SignServiceError.malformed("\(path): cannot read \(shown) (\(PackageWriter.errorText(archive)))") }
+                    entryBytes += Int64(n)
+                    total += Int64(n)
+                    if entryBytes > limits.maximumEntrySize { throw SignServiceError.malformed("\(path): the entry \(shown) is larger than the limit") }
+                    if total > limits.maximumTotalSize { throw SignServiceError.malformed("\(path): the entries total more than the limit") }
+                    if total > (1 << 20) && total > packed * limits.maximumRatio {
+                        throw SignServiceError.malformed("\(path): the entries expand more than \(limits.maximumRatio) times the package's size (an archive bomb?)")
+                    }
+                    let piece = UnsafeRawBufferPointer(start: buffer, count: n)
+                    try update(piece)
                     var offset = 0
                     while offset < n {
-                        let w = write(fd, raw.baseAddress! + offset, n - offset)
+                        let w = write(fd, buffer + offset, n - offset)
                         if w < 0 { if errno == EINTR { continue }; throw SignServiceError.io("cannot unpack \(shown): \(FileIO.errnoText())") }
                         offset += w
                     }
                 }
-            }
-            names.append(trimmed.dropFirst().joined(separator: "/"))
+            }[.sha256]!
+            files.append(UnpackedFile(name: inside, sha256: Hex.lower(digest), size: entryBytes))
         }
-        return names
+        return files
     }
 }

@@ -54,6 +54,61 @@ struct ArchivePackageTests {
         #expect(ts.status == 0 && ts.stdout.contains("Verification: OK"), "\(ts.stdout)\(ts.stderr)")
     }
 
+    @Test("bags other tools make from ours are read by ours: bagit.py's own manifests (sha256+sha512, sha512 only, 0.97), CRLF lines, no tag manifest, any top directory name; a wrong sha512 digest or a file left out of a manifest is named")
+    func bagsMadeByOthers() throws {
+        let (s, id) = try Self.filledStore()
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        #expect(try s.run(["store", "export", "--document", id, "--out", "p.tar"]).status == 0)
+        // Each variant: unpack ours, let Python (bagit.py itself where it can) rewrite it, pack it with GNU tar.
+        // bagit.py 1.8.1 checks only that each payload file is in some manifest; RFC 8493 2.1.3
+        // says every payload manifest lists every payload file, so ours refuses where it accepts.
+        let variants: [(name: String, script: String, good: Bool, named: String)] = [
+            ("bagit-sha256-sha512", "b = bagit.Bag(d); b.algorithms = ['sha256', 'sha512']; b.save(manifests=True)", true, ""),
+            ("bagit-sha512-only", "b = bagit.Bag(d); b.algorithms = ['sha512']; b.save(manifests=True); os.remove(d + '/manifest-sha256.txt'); os.remove(d + '/tagmanifest-sha256.txt'); bagit.Bag(d).save()", true, ""),
+            ("bagit-0.97", "open(d + '/bagit.txt', 'w').write('BagIt-Version: 0.97\\nTag-File-Character-Encoding: UTF-8\\n'); bagit.Bag(d).save()", true, ""),
+            ("crlf", "crlf(d + '/manifest-sha256.txt'); crlf(d + '/bag-info.txt'); bagit.Bag(d).save()", true, ""),
+            ("no-tag-manifest", "os.remove(d + '/tagmanifest-sha256.txt')", true, ""),
+            ("wrong-sha512", "b = bagit.Bag(d); b.algorithms = ['sha256', 'sha512']; b.save(manifests=True); edit(d + '/manifest-sha512.txt', lambda t: ('0' if t[0] != '0' else '1') + t[1:]); bagit.Bag(d).save()", false, "SHA-512"),
+            ("sha512-incomplete", "b = bagit.Bag(d); b.algorithms = ['sha256', 'sha512']; b.save(manifests=True); edit(d + '/manifest-sha512.txt', lambda t: ''.join(l for l in t.splitlines(True) if 'register.json' not in l)); bagit.Bag(d).save()", false, "not in manifest-sha512.txt"),
+            ("payload-not-listed", "open(d + '/data/extra.txt', 'w').write('x'); bagit.Bag(d).save()", false, "data/extra.txt is in the package but not in manifest-sha256.txt"),
+        ]
+        let helpers = """
+            import bagit, os, sys
+            def edit(path, change):
+                text = open(path, encoding='utf-8', newline='').read(); open(path, 'w', encoding='utf-8', newline='').write(change(text))
+            def crlf(path): edit(path, lambda t: t.replace('\\n', '\\r\\n'))
+            d = sys.argv[1]
+            """
+        for variant in variants {
+            let directory = "v-\(variant.name)"
+            try FileManager.default.createDirectory(atPath: s.work.path(directory), withIntermediateDirectories: true)
+            #expect(try Shell.run("tar", ["-xf", "p.tar", "-C", directory], in: s.work.url).status == 0)
+            // The top directory renamed: a bag's base directory may have any name (RFC 8493 2).
+            let base = variant.name == "crlf" ? "وثائق" : "bag"
+            if base != "bag" { try FileManager.default.moveItem(atPath: s.work.path(directory + "/bag"), toPath: s.work.path(directory + "/" + base)) }
+            let rewrite = try Shell.run("python3", ["-c", helpers + "\n" + variant.script, directory + "/" + base], in: s.work.url)
+            #expect(rewrite.status == 0, "\(variant.name): \(rewrite.stderr)")
+            let bagit = try Shell.run("python3", ["-m", "bagit", "--validate", directory + "/" + base], in: s.work.url)
+            #expect((bagit.status == 0) == (variant.good || variant.name == "sha512-incomplete"), "bagit.py on \(variant.name): \(bagit.stderr)")
+            #expect(try Shell.run("tar", ["-cf", directory + ".tar", "-C", directory, base], in: s.work.url).status == 0)
+            let verified = try s.run(["archive", "verify", "--trust", "root.pem", directory + ".tar"])
+            #expect(verified.status == (variant.good ? 0 : 1), "\(variant.name): \(verified.status) \(verified.stdout)\(verified.stderr)")
+            if !variant.good { #expect(verified.stdout.contains(variant.named), "\(variant.name): \(verified.stdout)") }
+            if variant.good {
+                let other = try Setup(ca: false)
+                let imported = try Shell.signtool(["store", "import", "--trust", s.work.path("root.pem"), s.work.path(directory + ".tar")], in: other.work.url, environment: other.environment)
+                #expect(imported.status == 0, "import of \(variant.name): \(imported.stderr)")
+            }
+        }
+        // `tar cf x.tar ./bag` names every entry ./bag/...; a file beside the bag is refused.
+        #expect(try Shell.run("tar", ["-cf", "dot.tar", "-C", "v-no-tag-manifest", "./bag"], in: s.work.url).status == 0)
+        #expect(try s.run(["archive", "verify", "--trust", "root.pem", "dot.tar"]).status == 0)
+        try s.work.write("loose.txt", "x")
+        #expect(try Shell.run("tar", ["-cf", "loose.tar", "-C", "v-no-tag-manifest", "bag", "-C", s.work.path(""), "loose.txt"], in: s.work.url).status == 0)
+        let loose = try s.run(["archive", "verify", "loose.tar"])
+        #expect(loose.status == 65 && loose.stderr.contains("loose.txt is not inside a directory"), "\(loose.stderr)")
+    }
+
     @Test("export by register range and by dates; search by state, party and register number")
     func scopesAndFilters() throws {
         let (s, id) = try Self.filledStore()
