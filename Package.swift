@@ -102,6 +102,11 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        // scripts/benchmark-store.sh: the store filled to a million versions, then queried.
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["DocStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "signtool",
             dependencies: [

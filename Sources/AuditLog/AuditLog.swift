@@ -43,10 +43,10 @@ public enum AuditLog {
     @discardableResult
     public static func append(actor: String, action: String, object: String, details: [String: String] = [:],
                               time: Date = Date(), in db: Database) throws -> AuditEntry {
-        let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM \(entryTable) ORDER BY sequence DESC LIMIT 1")
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM \(entryTable) ORDER BY sequence DESC LIMIT 1"))
         let previous = last.map { (sequence: $0["sequence"] as Int64, hash: $0["hash"] as String) }
         let entry = AuditEntry(after: previous, time: time, actor: actor, action: action, object: object, details: details)
-        try db.execute(sql: """
+        try db.run(sql: """
             INSERT INTO \(entryTable) (sequence, time, actor, action, object, details, previous, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [entry.sequence, entry.time, entry.actor, entry.action, entry.object, entry.details,
@@ -63,11 +63,11 @@ public enum AuditLog {
 
     /// Entries about one object (a document, a register number), in order.
     public static func entries(about object: String, in db: Database) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM \(entryTable) WHERE object = ? ORDER BY sequence", arguments: [object]).map(entry)
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM \(entryTable) WHERE object = ? ORDER BY sequence"), arguments: [object]).map(entry)
     }
 
     public static func size(in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM \(entryTable)") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(sequence) FROM \(entryTable)")) ?? 0
     }
 
     private static func entry(_ row: Row) -> AuditEntry {
@@ -124,13 +124,13 @@ public enum AuditLog {
                                   stamp: @Sendable ([UInt8]) throws -> [UInt8]) throws -> Checkpoint {
         try writer.write { db in
             let size = try size(in: db)
-            let head = try String.fetchOne(db, sql: "SELECT hash FROM \(entryTable) WHERE sequence = ?", arguments: [size])
+            let head = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM \(entryTable) WHERE sequence = ?"), arguments: [size])
                 ?? AuditEntry.genesis
             let statement = Statement(size: size, head: head, time: Date())
             let bytes = statement.bytes
             let token = try stamp(try ContentDigest.digest(bytes, algorithm: .sha256))
             let checkpoint = Checkpoint(size: size, head: head, time: statement.time, statement: bytes, token: token)
-            try db.execute(sql: """
+            try db.run(sql: """
                 INSERT OR REPLACE INTO \(checkpointTable) (size, head, time, statement, token) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [size, head, statement.time, Data(bytes), Data(token)])
             try append(actor: actor, action: "audit.checkpoint", object: "audit",
@@ -140,7 +140,7 @@ public enum AuditLog {
     }
 
     public static func checkpoints(in db: Database) throws -> [Checkpoint] {
-        try Row.fetchAll(db, sql: "SELECT * FROM \(checkpointTable) ORDER BY size").map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM \(checkpointTable) ORDER BY size")).map { row in
             Checkpoint(size: row["size"], head: row["head"], time: row["time"],
                        statement: Array(row["statement"] as Data), token: Array(row["token"] as Data))
         }

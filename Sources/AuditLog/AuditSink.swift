@@ -67,3 +67,12 @@ public actor GroupCommitAuditSink: AuditSink {
         writing = false
     }
 }
+
+extension Database {
+    /// `execute(sql:arguments:)` through the connection's statement cache: the store and the
+    /// log run the same few statements for every row, and parsing them again each time cost
+    /// more than the rows.
+    package func run(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

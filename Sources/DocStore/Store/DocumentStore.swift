@@ -98,15 +98,23 @@ public struct DocumentStore: Sendable {
 
     /// Adds the file at `path` as the next version of `id`.
     public func addVersion(to id: String, fileAt path: String, name: String? = nil, note: String = "", actor: String) throws -> DocumentVersion {
+        guard try database.document(id) != nil else { throw StoreError.notFound("no document \(id) in the store") }
+        let prepared = try prepareVersion(to: id, fileAt: path, name: name, note: note, actor: actor, flush: true)
+        return try database.addVersion(prepared.version, searchText: prepared.searchText)
+    }
+
+    /// Checks the version, streams its file into the blob store and makes its row (its
+    /// number is given when it is committed). `flush` as for ``prepare(_:fileAt:name:actor:flush:)``.
+    public func prepareVersion(to id: String, fileAt path: String, name: String? = nil, note: String = "", actor: String,
+                               flush: Bool) throws -> (version: DocumentVersion, searchText: String) {
         _ = try Validation.actor(actor)
         try Validation.note(note)
-        guard try database.document(id) != nil else { throw StoreError.notFound("no document \(id) in the store") }
-        let stored = try blobs.store(fileAt: path, limit: Self.maximumVersionSize)
         let fileName = try Validation.fileName(name ?? FileIO.splitPath(path).name)
+        let stored = try blobs.store(fileAt: path, limit: Self.maximumVersionSize, flush: flush)
         let version = DocumentVersion(document: id, version: 0, sha256: stored.sha256, size: stored.size,
                                       mediaType: MediaType.of(fileName), name: fileName, author: actor,
                                       createdAt: AuditEntry.format(Date()), note: note)
-        return try database.addVersion(version, searchText: ArabicText.indexTerms(note + " " + indexableText(version)))
+        return (version, ArabicText.indexTerms(note + " " + indexableText(version)))
     }
 
     /// The text of a plain-text version, for the index (at most ``indexedTextLimit`` bytes).
@@ -240,6 +248,11 @@ public struct DocumentStore: Sendable {
 
     /// Registers an item: its number is taken in the same transaction that stores it.
     public func register(_ new: NewRegisterEntry, actor: String) throws -> RegisterEntry {
+        try database.register(try prepareRegister(new, actor: actor), format: try database.registerFormat())
+    }
+
+    /// Checks an item and makes its row; the number is taken when it is committed.
+    public func prepareRegister(_ new: NewRegisterEntry, actor: String) throws -> RegisterEntry {
         _ = try Validation.actor(actor)
         try Validation.agency(new.agency)
         try Validation.text(new.subject, "subject", maximum: 2000)
@@ -247,10 +260,9 @@ public struct DocumentStore: Sendable {
         try Validation.text(new.to, "to", maximum: 500)
         let date = try new.date.map(Validation.day) ?? String(AuditEntry.format(Date()).prefix(10))
         guard let year = Int(date.prefix(4)) else { throw StoreError.invalid("bad date \(date)") }
-        let entry = RegisterEntry(number: "", agency: new.agency, direction: new.direction, year: year, sequence: 0,
-                                  subject: new.subject, from: new.from, to: new.to, date: date, answers: new.answers,
-                                  documents: Array(Set(new.documents)).sorted(), createdAt: AuditEntry.format(Date()), createdBy: actor)
-        return try database.register(entry, format: try database.registerFormat())
+        return RegisterEntry(number: "", agency: new.agency, direction: new.direction, year: year, sequence: 0,
+                             subject: new.subject, from: new.from, to: new.to, date: date, answers: new.answers,
+                             documents: Array(Set(new.documents)).sorted(), createdAt: AuditEntry.format(Date()), createdBy: actor)
     }
 
     public func registerEntry(_ number: String) throws -> RegisterEntry {
@@ -463,16 +475,24 @@ enum Validation {
         _ = try actor(entry.createdBy)
     }
 
-    /// A day, `YYYY-MM-DD`, checked to exist.
+    /// A day, `YYYY-MM-DD`, checked to exist (Gregorian, 1900 to 2999).
     static func day(_ value: String) throws -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard value.count == 10, let date = formatter.date(from: value), formatter.string(from: date) == value,
-              let year = Int(value.prefix(4)), (1900...2999).contains(year) else {
+        let bytes = Array(value.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            var result = 0
+            for byte in bytes[range] {
+                guard (0x30...0x39).contains(byte) else { return nil }
+                result = result * 10 + Int(byte - 0x30)
+            }
+            return result
+        }
+        guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0..<4), let month = number(5..<7),
+              let day = number(8..<10), (1900...2999).contains(year), (1...12).contains(month) else {
             throw StoreError.invalid("'\(value)' is not a day written YYYY-MM-DD")
         }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else { throw StoreError.invalid("'\(value)' is not a day written YYYY-MM-DD") }
         return value
     }
 }

@@ -12,6 +12,8 @@ public protocol StoreDatabase: Sendable {
     /// Records many new documents in one transaction (one flush to disk for all of them).
     func createDocuments(_ batch: [DocumentStore.PreparedDocument]) throws
     func addVersion(_ version: DocumentVersion, searchText: String) throws -> DocumentVersion
+    /// Many versions in one transaction (a bulk load).
+    func addVersions(_ batch: [(version: DocumentVersion, searchText: String)]) throws -> [DocumentVersion]
     func document(_ id: String) throws -> Document?
     func versions(of id: String) throws -> [DocumentVersion]
     func signatures(of id: String) throws -> [AttachedSignature]
@@ -19,6 +21,8 @@ public protocol StoreDatabase: Sendable {
     func attach(_ signature: AttachedSignature) throws -> AttachedSignature
     func changeState(_ change: StateChange) throws
     func register(_ entry: RegisterEntry, format: RegisterFormat) throws -> RegisterEntry
+    /// Many items in one transaction, numbered in order (a bulk load).
+    func register(_ entries: [RegisterEntry], format: RegisterFormat) throws -> [RegisterEntry]
     func registerEntry(_ number: String) throws -> RegisterEntry?
     func registerEntries(carrying id: String) throws -> [RegisterEntry]
     func search(_ query: SearchQuery) throws -> SearchResult
@@ -65,7 +69,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
         let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             // Acknowledged means on disk: each commit waits for the WAL's fsync.
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.run(sql: "PRAGMA synchronous = \(synchronous)")
         }
         // Made 0600 if it is not there yet. An existing file is not opened here: closing a
         // descriptor would drop the POSIX locks another connection of this process holds on it.
@@ -101,13 +105,13 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func setRegisterFormat(_ format: RegisterFormat) throws {
         try write("register format") { db in
-            let used = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM register_entry") ?? 0
+            let used = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM register_entry")) ?? 0
             // A store never initialised numbers in the default format: that counts as set too.
-            let current = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'registerFormat'") ?? RegisterFormat.default.template
+            let current = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'registerFormat'")) ?? RegisterFormat.default.template
             if current != format.template, used > 0 {
                 throw StoreError.invalid("the register already holds \(used) numbers in the format \(current); it cannot change")
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES ('registerFormat', ?)", arguments: [format.template])
+            try db.run(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES ('registerFormat', ?)", arguments: [format.template])
         }
     }
 
@@ -124,7 +128,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     private func create(_ document: Document, version: DocumentVersion, searchText: String, in db: Database) throws {
         try insert(document, in: db)
         try insert(version, in: db)
-        try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
+        try db.run(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
                        arguments: [document.id, searchText])
         var details = ["title": document.title, "kind": document.kind, "agency": document.agency,
                        "classification": document.classification]
@@ -134,35 +138,41 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func addVersion(_ version: DocumentVersion, searchText: String) throws -> DocumentVersion {
-        try write("add a version to \(version.document)") { db in
-            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM document WHERE id = ?", arguments: [version.document]) else {
-                throw StoreError.notFound("no document \(version.document) in the store")
-            }
-            var version = version
-            version.version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM version WHERE document = ?",
-                                                arguments: [version.document]) ?? 0) + 1
-            try insert(version, in: db)
-            try appendSearch(searchText, seq: seq, in: db)
-            try audit(version, in: db)
-            return version
+        try write("add a version to \(version.document)") { db in try add(version, searchText: searchText, in: db) }
+    }
+
+    public func addVersions(_ batch: [(version: DocumentVersion, searchText: String)]) throws -> [DocumentVersion] {
+        try write("add \(batch.count) versions") { db in try batch.map { try add($0.version, searchText: $0.searchText, in: db) } }
+    }
+
+    private func add(_ version: DocumentVersion, searchText: String, in db: Database) throws -> DocumentVersion {
+        guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM document WHERE id = ?"), arguments: [version.document]) else {
+            throw StoreError.notFound("no document \(version.document) in the store")
         }
+        var version = version
+        version.version = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM version WHERE document = ?"),
+                                            arguments: [version.document]) ?? 0) + 1
+        try insert(version, in: db)
+        try appendSearch(searchText, seq: seq, in: db)
+        try audit(version, in: db)
+        return version
     }
 
     // One INSERT per table, shared by the store's own writes and by import.
 
     private func insert(_ document: Document, in db: Database) throws {
-        try db.execute(sql: """
+        try db.run(sql: """
             INSERT INTO document (id, title, kind, agency, classification, state, supersededBy, createdAt, createdBy)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [document.id, document.title, document.kind, document.agency, document.classification,
                              document.state.rawValue, document.supersededBy, document.createdAt, document.createdBy])
         for (key, value) in document.metadata.sorted(by: { $0.key < $1.key }) {
-            try db.execute(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)", arguments: [document.id, key, value])
+            try db.run(sql: "INSERT INTO document_meta (document, key, value) VALUES (?, ?, ?)", arguments: [document.id, key, value])
         }
     }
 
     private func insert(_ signature: AttachedSignature, in db: Database) throws {
-        try db.execute(sql: """
+        try db.run(sql: """
             INSERT INTO signature (document, version, sha256, format, name, indication, report, attachedAt, attachedBy)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [signature.document, signature.version, signature.sha256, signature.format, signature.name,
@@ -170,12 +180,12 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     private func insert(_ change: StateChange, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.run(sql: "INSERT INTO state_change (document, state, by, reason, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [change.document, change.state.rawValue, change.by, change.reason, change.actor, change.time])
     }
 
     private func insert(_ entry: RegisterEntry, in db: Database) throws {
-        try db.execute(sql: """
+        try db.run(sql: """
             INSERT INTO register_entry (number, agency, direction, year, sequence, subject, fromParty, toParty, partyKeys,
                                         date, answers, createdAt, createdBy)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -185,7 +195,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     private func insert(_ version: DocumentVersion, in db: Database) throws {
-        try db.execute(sql: """
+        try db.run(sql: """
             INSERT INTO version (document, version, sha256, size, mediaType, name, author, createdAt, note)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [version.document, version.version, version.sha256, version.size, version.mediaType, version.name,
@@ -200,16 +210,16 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     private func appendSearch(_ text: String, seq: Int64, in db: Database) throws {
         guard !text.isEmpty else { return }
-        let old = try String.fetchOne(db, sql: "SELECT terms FROM search WHERE rowid = ?", arguments: [seq]) ?? ""
-        try db.execute(sql: "DELETE FROM search WHERE rowid = ?", arguments: [seq])
-        try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES (?, ?)", arguments: [seq, old.isEmpty ? text : old + " " + text])
+        let old = try String.fetchOne(db.cachedStatement(sql: "SELECT terms FROM search WHERE rowid = ?"), arguments: [seq]) ?? ""
+        try db.run(sql: "DELETE FROM search WHERE rowid = ?", arguments: [seq])
+        try db.run(sql: "INSERT INTO search (rowid, terms) VALUES (?, ?)", arguments: [seq, old.isEmpty ? text : old + " " + text])
     }
 
     public func document(_ id: String) throws -> Document? {
         try read("document \(id)") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [id]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document WHERE id = ?"), arguments: [id]) else { return nil }
             var metadata: [String: String] = [:]
-            for meta in try Row.fetchAll(db, sql: "SELECT key, value FROM document_meta WHERE document = ?", arguments: [id]) {
+            for meta in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM document_meta WHERE document = ?"), arguments: [id]) {
                 metadata[meta["key"]] = meta["value"]
             }
             return Document(id: row["id"], title: row["title"], kind: row["kind"], agency: row["agency"],
@@ -221,7 +231,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func versions(of id: String) throws -> [DocumentVersion] {
         try read("versions of \(id)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM version WHERE document = ? ORDER BY version", arguments: [id]).map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM version WHERE document = ? ORDER BY version"), arguments: [id]).map { row in
                 DocumentVersion(document: row["document"], version: row["version"], sha256: row["sha256"], size: row["size"],
                                 mediaType: row["mediaType"], name: row["name"], author: row["author"],
                                 createdAt: row["createdAt"], note: row["note"])
@@ -231,7 +241,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func signatures(of id: String) throws -> [AttachedSignature] {
         try read("signatures of \(id)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM signature WHERE document = ? ORDER BY id", arguments: [id]).map(Self.signature)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM signature WHERE document = ? ORDER BY id"), arguments: [id]).map(Self.signature)
         }
     }
 
@@ -243,7 +253,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func stateChanges(of id: String) throws -> [StateChange] {
         try read("state changes of \(id)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM state_change WHERE document = ? ORDER BY id", arguments: [id]).map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM state_change WHERE document = ? ORDER BY id"), arguments: [id]).map { row in
                 StateChange(document: row["document"], state: DocumentState(rawValue: row["state"]) ?? .inForce, by: row["by"],
                             reason: row["reason"], actor: row["actor"], time: row["time"])
             }
@@ -252,7 +262,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func attach(_ signature: AttachedSignature) throws -> AttachedSignature {
         try write("attach a signature to \(signature.document)") { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM version WHERE document = ? AND version = ?",
+            guard try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM version WHERE document = ? AND version = ?"),
                                    arguments: [signature.document, signature.version]) != nil else {
                 throw StoreError.notFound("\(signature.document) has no version \(signature.version)")
             }
@@ -268,16 +278,16 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func changeState(_ change: StateChange) throws {
         try write("change the state of \(change.document)") { db in
-            guard let current = try String.fetchOne(db, sql: "SELECT state FROM document WHERE id = ?", arguments: [change.document]) else {
+            guard let current = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM document WHERE id = ?"), arguments: [change.document]) else {
                 throw StoreError.notFound("no document \(change.document) in the store")
             }
             if current == change.state.rawValue {
                 throw StoreError.invalid("\(change.document) is already \(current)")
             }
-            if let by = change.by, try Int.fetchOne(db, sql: "SELECT 1 FROM document WHERE id = ?", arguments: [by]) == nil {
+            if let by = change.by, try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM document WHERE id = ?"), arguments: [by]) == nil {
                 throw StoreError.notFound("no document \(by) in the store to supersede \(change.document)")
             }
-            try db.execute(sql: "UPDATE document SET state = ?, supersededBy = ? WHERE id = ?",
+            try db.run(sql: "UPDATE document SET state = ?, supersededBy = ? WHERE id = ?",
                            arguments: [change.state.rawValue, change.state == .superseded ? change.by : nil, change.document])
             try insert(change, in: db)
             var details = ["from": current, "to": change.state.rawValue, "reason": change.reason]
@@ -287,44 +297,50 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func register(_ entry: RegisterEntry, format: RegisterFormat) throws -> RegisterEntry {
-        try write("register an item") { db in
-            if let answers = entry.answers,
-               try Int.fetchOne(db, sql: "SELECT 1 FROM register_entry WHERE number = ?", arguments: [answers]) == nil {
-                throw StoreError.notFound("no register item \(answers) to answer")
-            }
-            for document in entry.documents where try Int.fetchOne(db, sql: "SELECT 1 FROM document WHERE id = ?", arguments: [document]) == nil {
-                throw StoreError.notFound("no document \(document) in the store")
-            }
-            // The counter row is taken by this (IMMEDIATE) transaction: no other writer, in
-            // this process or another, can get the same sequence, and a rollback returns it.
-            guard let sequence = try Int.fetchOne(db, sql: """
-                INSERT INTO register_counter (agency, direction, year, last) VALUES (?, ?, ?, 1)
-                ON CONFLICT (agency, direction, year) DO UPDATE SET last = last + 1 RETURNING last
-                """, arguments: [entry.agency, entry.direction.rawValue, entry.year]) else {
-                throw StoreError.invalid("no register sequence could be taken")
-            }
-            var stored = entry
-            stored.sequence = sequence
-            stored.number = format.number(agency: entry.agency, direction: entry.direction, year: entry.year, sequence: sequence)
-            try insert(stored, in: db)
-            let terms = ArabicText.indexTerms([stored.subject, stored.from, stored.to, stored.number].joined(separator: " "))
-            for document in stored.documents {
-                try db.execute(sql: "INSERT INTO register_document (number, document) VALUES (?, ?)", arguments: [stored.number, document])
-                if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM document WHERE id = ?", arguments: [document]) {
-                    try appendSearch(terms, seq: seq, in: db)
-                }
-            }
-            var details = ["direction": stored.direction.rawValue, "subject": stored.subject, "from": stored.from,
-                           "to": stored.to, "date": stored.date, "documents": stored.documents.joined(separator: ",")]
-            if let answers = stored.answers { details["answers"] = answers }
-            try AuditLog.append(actor: stored.createdBy, action: "register.assigned", object: stored.number, details: details, in: db)
-            return stored
+        try write("register an item") { db in try register(entry, format: format, in: db) }
+    }
+
+    public func register(_ entries: [RegisterEntry], format: RegisterFormat) throws -> [RegisterEntry] {
+        try write("register \(entries.count) items") { db in try entries.map { try register($0, format: format, in: db) } }
+    }
+
+    private func register(_ entry: RegisterEntry, format: RegisterFormat, in db: Database) throws -> RegisterEntry {
+        if let answers = entry.answers,
+           try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM register_entry WHERE number = ?"), arguments: [answers]) == nil {
+            throw StoreError.notFound("no register item \(answers) to answer")
         }
+        for document in entry.documents where try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM document WHERE id = ?"), arguments: [document]) == nil {
+            throw StoreError.notFound("no document \(document) in the store")
+        }
+        // The counter row is taken by this (IMMEDIATE) transaction: no other writer, in
+        // this process or another, can get the same sequence, and a rollback returns it.
+        guard let sequence = try Int.fetchOne(db, sql: """
+            INSERT INTO register_counter (agency, direction, year, last) VALUES (?, ?, ?, 1)
+            ON CONFLICT (agency, direction, year) DO UPDATE SET last = last + 1 RETURNING last
+            """, arguments: [entry.agency, entry.direction.rawValue, entry.year]) else {
+            throw StoreError.invalid("no register sequence could be taken")
+        }
+        var stored = entry
+        stored.sequence = sequence
+        stored.number = format.number(agency: entry.agency, direction: entry.direction, year: entry.year, sequence: sequence)
+        try insert(stored, in: db)
+        let terms = ArabicText.indexTerms([stored.subject, stored.from, stored.to, stored.number].joined(separator: " "))
+        for document in stored.documents {
+            try db.run(sql: "INSERT INTO register_document (number, document) VALUES (?, ?)", arguments: [stored.number, document])
+            if let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM document WHERE id = ?"), arguments: [document]) {
+                try appendSearch(terms, seq: seq, in: db)
+            }
+        }
+        var details = ["direction": stored.direction.rawValue, "subject": stored.subject, "from": stored.from,
+                       "to": stored.to, "date": stored.date, "documents": stored.documents.joined(separator: ",")]
+        if let answers = stored.answers { details["answers"] = answers }
+        try AuditLog.append(actor: stored.createdBy, action: "register.assigned", object: stored.number, details: details, in: db)
+        return stored
     }
 
     public func registerEntry(_ number: String) throws -> RegisterEntry? {
         try read("register item \(number)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM register_entry WHERE number = ?", arguments: [number]).map { try Self.entry($0, in: db) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM register_entry WHERE number = ?"), arguments: [number]).map { try Self.entry($0, in: db) }
         }
     }
 
@@ -339,7 +355,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     private static func entry(_ row: Row, in db: Database) throws -> RegisterEntry {
         let number: String = row["number"]
-        let documents = try String.fetchAll(db, sql: "SELECT document FROM register_document WHERE number = ? ORDER BY document",
+        let documents = try String.fetchAll(db.cachedStatement(sql: "SELECT document FROM register_document WHERE number = ? ORDER BY document"),
                                             arguments: [number])
         return RegisterEntry(number: number, agency: row["agency"], direction: RegisterDirection(rawValue: row["direction"]) ?? .incoming,
                              year: row["year"], sequence: row["sequence"], subject: row["subject"], from: row["fromParty"],
@@ -380,7 +396,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try read("search") { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(from) \(whereClause)",
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM \(from) \(whereClause)"),
                                          arguments: StatementArguments(arguments)) ?? 0
             let rows = try Row.fetchAll(db, sql: """
                 SELECT d.id, d.title, d.kind, d.agency, d.state FROM \(from) \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?
@@ -393,7 +409,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func referencedBlobs() throws -> Set<String> {
         try read("blobs") { db in
-            Set(try String.fetchAll(db, sql: "SELECT sha256 FROM version UNION SELECT sha256 FROM signature"))
+            Set(try String.fetchAll(db.cachedStatement(sql: "SELECT sha256 FROM version UNION SELECT sha256 FROM signature")))
         }
     }
 
@@ -403,21 +419,21 @@ public struct SQLiteStoreDatabase: StoreDatabase {
 
     public func documentIDs(createdFrom since: String, through until: String) throws -> [String] {
         try read("documents by date") { db in
-            try String.fetchAll(db, sql: "SELECT id FROM document WHERE substr(createdAt, 1, 10) BETWEEN ? AND ? ORDER BY seq",
+            try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM document WHERE substr(createdAt, 1, 10) BETWEEN ? AND ? ORDER BY seq"),
                                 arguments: [since, until])
         }
     }
 
     public func registerEntries(numbered from: String, through to: String) throws -> [RegisterEntry] {
         try read("register range") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM register_entry WHERE number BETWEEN ? AND ? ORDER BY number",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM register_entry WHERE number BETWEEN ? AND ? ORDER BY number"),
                              arguments: [from, to]).map { try Self.entry($0, in: db) }
         }
     }
 
     public func registerEntries(datedFrom since: String, through until: String) throws -> [RegisterEntry] {
         try read("register by date") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM register_entry WHERE date BETWEEN ? AND ? ORDER BY number",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM register_entry WHERE date BETWEEN ? AND ? ORDER BY number"),
                              arguments: [since, until]).map { try Self.entry($0, in: db) }
         }
     }
@@ -427,9 +443,9 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             var result = ImportResult(documents: 0, versions: 0, signatures: 0, registerEntries: 0, unchanged: 0)
             for packaged in content.documents {
                 let id = packaged.document.id
-                if let existing = try Row.fetchOne(db, sql: "SELECT title, kind, agency, state FROM document WHERE id = ?", arguments: [id]) {
-                    let versions = try String.fetchAll(db, sql: "SELECT sha256 FROM version WHERE document = ? ORDER BY version", arguments: [id])
-                    let signatures = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signature WHERE document = ?", arguments: [id]) ?? 0
+                if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT title, kind, agency, state FROM document WHERE id = ?"), arguments: [id]) {
+                    let versions = try String.fetchAll(db.cachedStatement(sql: "SELECT sha256 FROM version WHERE document = ? ORDER BY version"), arguments: [id])
+                    let signatures = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM signature WHERE document = ?"), arguments: [id]) ?? 0
                     guard existing["title"] == packaged.document.title, existing["kind"] == packaged.document.kind,
                           existing["agency"] == packaged.document.agency, existing["state"] == packaged.document.state.rawValue,
                           versions == packaged.versions.map(\.sha256), signatures == packaged.signatures.count else {
@@ -445,7 +461,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                 for change in packaged.history {
                     try insert(change, in: db)
                 }
-                try db.execute(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
+                try db.run(sql: "INSERT INTO search (rowid, terms) VALUES ((SELECT seq FROM document WHERE id = ?), ?)",
                                arguments: [d.id, content.searchText[d.id] ?? ""])
                 try AuditLog.append(actor: actor, action: "document.imported", object: d.id,
                                     details: ["package": content.origin, "versions": String(packaged.versions.count)], in: db)
@@ -455,7 +471,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             }
             let carried = Set(content.documents.map(\.document.id))
             for entry in content.register {
-                if let existing = try Row.fetchOne(db, sql: "SELECT subject, sequence FROM register_entry WHERE number = ?", arguments: [entry.number]) {
+                if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT subject, sequence FROM register_entry WHERE number = ?"), arguments: [entry.number]) {
                     guard existing["subject"] == entry.subject, existing["sequence"] == entry.sequence else {
                         throw StoreError.invalid("register number \(entry.number) is in this store already for another item; nothing was imported")
                     }
@@ -465,10 +481,10 @@ public struct SQLiteStoreDatabase: StoreDatabase {
                 try insert(entry, in: db)
                 // Only documents the package carries: an item from elsewhere never reaches into this store's own.
                 for document in entry.documents where carried.contains(document) {
-                    try db.execute(sql: "INSERT OR IGNORE INTO register_document (number, document) VALUES (?, ?)", arguments: [entry.number, document])
+                    try db.run(sql: "INSERT OR IGNORE INTO register_document (number, document) VALUES (?, ?)", arguments: [entry.number, document])
                 }
                 // Later numbers here continue after the imported ones: no number is given twice.
-                try db.execute(sql: """
+                try db.run(sql: """
                     INSERT INTO register_counter (agency, direction, year, last) VALUES (?, ?, ?, ?)
                     ON CONFLICT (agency, direction, year) DO UPDATE SET last = MAX(last, excluded.last)
                     """, arguments: [entry.agency, entry.direction.rawValue, entry.year, entry.sequence])
@@ -478,7 +494,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             }
             // The package's own audit entries about what it carries are kept as they were.
             for line in content.auditLines {
-                try db.execute(sql: "INSERT OR IGNORE INTO imported_audit (origin, sequence, entry) VALUES (?, ?, ?)",
+                try db.run(sql: "INSERT OR IGNORE INTO imported_audit (origin, sequence, entry) VALUES (?, ?, ?)",
                                arguments: [content.origin, line.sequence, line.json])
             }
             return result
