@@ -203,7 +203,7 @@ extension DocumentStore {
         for (name, source) in files {
             switch source {
             case .bytes(let bytes): try writer.add(name: "bag/" + name, bytes: bytes)
-            case .blob(let sha256, let size): try writer.add(name: "bag/" + name, file: blobs.path(of: sha256), size: size)
+            case .blob(let sha256, let size): try writer.add(name: "bag/" + name, file: blobs.path(of: sha256), size: size, sha256: sha256)
             }
         }
         try writer.add(name: "bag/manifest-sha256.txt", bytes: manifestBytes)

@@ -108,8 +108,19 @@ final class PackageWriter {
         try add(name: name, size: Int64(bytes.count)) { write in try bytes.withUnsafeBytes { try write($0) } }
     }
 
-    func add(name: String, file source: String, size: Int64) throws {
-        try add(name: name, size: size) { write in try FileIO.stream(source) { try write($0) } }
+    /// A blob, checked against its hash as it is packed: damaged bytes never go out as good.
+    func add(name: String, file source: String, size: Int64, sha256: String) throws {
+        try add(name: name, size: size) { write in
+            let digest = try ContentDigest.digests(algorithms: [.sha256]) { update in
+                try FileIO.stream(source) { piece in
+                    try update(piece)
+                    try write(piece)
+                }
+            }[.sha256]!
+            guard Hex.lower(digest) == sha256 else {
+                throw StoreError.damaged("blob \(sha256) is damaged: its bytes now hash to \(Hex.lower(digest)); no package was written")
+            }
+        }
     }
 
     /// Finishes the archive, flushes it and gives it its name.

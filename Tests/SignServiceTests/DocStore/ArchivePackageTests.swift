@@ -342,4 +342,18 @@ struct StoreReviewTests {
                 "numbers exist in the default format")
         #expect(try s.run(["store", "add", "--actor", "x\u{1B}[31m", "--title", "t", "--kind", "letter", "--agency", "MOCT", "doc.txt"]).status == 81)
     }
+
+    @Test("export refuses a blob whose bytes changed on disk (exit 82) and writes no package")
+    func exportRefusesDamagedBlob() throws {
+        let (s, id) = try ArchivePackageTests.filledStore()
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        let sha = try #require(((try s.json(["store", "show", id])["versions"] as? [[String: Any]])?.first?["sha256"]) as? String)
+        let blob = s.work.path("data/store/blobs/sha256/\(sha.prefix(2))/\(sha.dropFirst(2).prefix(2))/\(sha)")
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: blob)))
+        bytes[0] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: blob))
+        let exported = try s.run(["store", "export", "--document", id, "--out", "p.tar"])
+        #expect(exported.status == 82 && exported.stderr.contains("damaged"), "\(exported.status) \(exported.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.work.path("p.tar")))
+    }
 }
