@@ -5,11 +5,17 @@ import SignService
 /// the entry before it by that entry's SHA-256.
 ///
 /// ```
-/// hash(n) = SHA-256( "signtool-audit-v1" ‖ len:seq ‖ len:time ‖ len:actor ‖ len:action
-///                    ‖ len:object ‖ len:details ‖ len:hash(n-1) )
+/// hash(n) = SHA-256( "signtool-audit-v2" ‖ len:seq ‖ len:time ‖ len:actor ‖ len:action
+///                    ‖ len:object ‖ len:SHA-256(details) ‖ len:hash(n-1) )
 /// ```
 /// Each field is preceded by its UTF-8 length and a colon, so no choice of values can make
-/// two different entries hash alike; the first entry chains to 64 zeros.
+/// two different entries hash alike; the first entry chains to 64 zeros. The details enter
+/// by their own hash, so an archive package can show an entry about something it does not
+/// carry as a checkable summary (who, when, what, which object) without its details; a
+/// package that withholds an entry about something it does carry is caught.
+///
+/// Entries written before that (`signtool-audit-v1`, the details themselves in the hash)
+/// still verify; they cannot be summarised and go into packages whole.
 public struct AuditEntry: Sendable, Codable, Equatable {
     /// 1, 2, 3, ...: no gaps.
     public var sequence: Int64
@@ -44,10 +50,37 @@ public struct AuditEntry: Sendable, Codable, Equatable {
         hash = computedHash()
     }
 
-    /// The hash this entry's fields give (what ``hash`` must be).
+    /// The hash this entry's fields give (what ``hash`` must be, for entries written now).
     public func computedHash() -> String {
-        var bytes = Array("signtool-audit-v1".utf8)
-        for field in [String(sequence), time, actor, action, object, details, previous] {
+        Self.hash(sequence: sequence, time: time, actor: actor, action: action, object: object,
+                  detailsSHA256: Self.sha256(details), previous: previous)
+    }
+
+    /// The hash of an entry from its summary: everything but the details, which enter by their SHA-256.
+    public static func hash(sequence: Int64, time: String, actor: String, action: String, object: String,
+                            detailsSHA256: String, previous: String) -> String {
+        fields("signtool-audit-v2", [String(sequence), time, actor, action, object, detailsSHA256, previous])
+    }
+
+    /// The hash entries had before details entered by their own hash.
+    public func legacyHash() -> String {
+        Self.fields("signtool-audit-v1", [String(sequence), time, actor, action, object, details, previous])
+    }
+
+    /// Whether the fields give ``hash``, in either form.
+    public var hashMatches: Bool { computedHash() == hash || legacyHash() == hash }
+
+    /// Whether the entry can be shown as a summary (it uses the current form).
+    public var isSummarisable: Bool { computedHash() == hash }
+
+    /// SHA-256 of a text's UTF-8 bytes, in hex.
+    public static func sha256(_ text: String) -> String {
+        Hex.lower((try? ContentDigest.digest(Array(text.utf8), algorithm: .sha256)) ?? [])
+    }
+
+    private static func fields(_ domain: String, _ values: [String]) -> String {
+        var bytes = Array(domain.utf8)
+        for field in values {
             let utf8 = Array(field.utf8)
             bytes += Array("\(utf8.count):".utf8) + utf8
         }
@@ -133,7 +166,7 @@ public struct AuditChainCheck: Sendable, Codable, Equatable {
                 return .init(entries: entries.count, firstBad: entry.sequence,
                              problem: "entry \(entry.sequence) does not follow entry \(expected - 1): its previous hash differs (an entry before it was changed, inserted or removed)")
             }
-            if entry.computedHash() != entry.hash {
+            if !entry.hashMatches {
                 return .init(entries: entries.count, firstBad: entry.sequence,
                              problem: "entry \(entry.sequence) was changed: its contents do not give its hash")
             }

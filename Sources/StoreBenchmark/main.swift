@@ -121,6 +121,7 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.c
         if made % 20_000 == 0 || made == documents {
             let seconds = Date().timeIntervalSince(started)
             print("fill: \(made) documents, \(made * 4) versions, \(Int(Double(made * 4) / seconds)) versions/s")
+            fflush(nil)
         }
     }
 }
@@ -171,6 +172,7 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.c
     totals.sort()
     print("query: matches per query: median \(totals[totals.count / 2]), largest \(totals.last ?? 0) of \(documents) documents")
 }
+
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { fail("usage: store-benchmark fill DATA-DIR VERSIONS | query DATA-DIR [RUNS]") }

@@ -63,13 +63,19 @@ struct StoreIngest: AsyncParsableCommand {
                     }
                 }
                 while true {
-                    let line: (Int, String)?
+                    let line: (number: Int, text: Result<String, SignServiceError>)?
                     do { line = try reader.next() } catch {
                         // What is in flight is finished and reported before the error.
                         readError = error
                         break
                     }
-                    guard let (number, text) = line else { break }
+                    guard let line else { break }
+                    let number = line.number
+                    let text: String
+                    switch line.text {
+                    case .failure(let error): report(Outcome(line: number, result: .failure(error))); continue
+                    case .success(let value): text = value
+                    }
                     if running == jobs, let outcome = await group.next() {
                         running -= 1
                         report(outcome)
@@ -103,11 +109,13 @@ struct StoreIngest: AsyncParsableCommand {
     struct Stored: Encodable { let line: Int; let id: String; let version: Int; let sha256: String }
     struct Failed: Encodable { let line: Int; let error: String; let exit: Int32 }
 
+    /// Each line is flushed as it is printed: what was printed before a crash is what is stored.
     private func printLine(_ line: Int, _ version: DocumentVersion) {
         if options.json {
             printJSON(Stored(line: line, id: version.document, version: version.version, sha256: version.sha256))
         } else {
             print("line \(line): \(version.document) version \(version.version) sha256 \(version.sha256)")
+            fflush(nil)
         }
     }
 
@@ -115,6 +123,7 @@ struct StoreIngest: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+        fflush(nil)
     }
 }
 
@@ -142,6 +151,7 @@ struct ManifestEntry: Sendable {
             return text
         }
         guard let file = try string("file"), !file.isEmpty else { throw invalidEntry("no file") }
+        guard !file.contains("\0") else { throw invalidEntry("the file name holds a NUL character") }
         guard let title = try string("title") else { throw invalidEntry("no title") }
         guard let kind = try string("kind") ?? defaults.kind else { throw invalidEntry("no kind (give one, or --kind)") }
         guard let agency = try string("agency") ?? defaults.agency else { throw invalidEntry("no agency (give one, or --agency)") }
@@ -161,56 +171,88 @@ struct ManifestEntry: Sendable {
     }
 }
 
-/// Reads a manifest a line at a time (at most 1 MiB a line); blank lines are skipped.
+/// Reads a manifest a line at a time through a fixed buffer: a line longer than 1 MiB is
+/// skipped (reported, never held), so no input can make it use more memory than that.
+/// Blank lines are skipped; a line that is not UTF-8 or holds a NUL byte is reported.
 final class ManifestReader {
-    private let file: UnsafeMutablePointer<FILE>
+    private let fd: Int32
     private let path: String
     /// Where relative file names are read from.
     let directory: String
+    /// Non-blank lines read so far.
     private(set) var lines = 0
     private var number = 0
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    private var start = 0, end = 0
+    private var finished = false
     static let maximumLine = 1 << 20
 
     init(path: String) throws {
         self.path = path
+        let here = FileManager.default.currentDirectoryPath
         if path == "-" {
-            guard let input = fdopen(dup(STDIN_FILENO), "r") else { throw SignServiceError(code: .ioFailure, reason: "cannot read standard input") }
-            file = input
-            directory = FileManager.default.currentDirectoryPath
+            fd = dup(STDIN_FILENO)
+            directory = here
         } else {
             guard FileIO.exists(path) else { throw SignServiceError(code: .fileNotFound, reason: "\(path): no such file") }
-            guard let opened = fopen(path, "re") else { throw SignServiceError.io("\(path): \(FileIO.errnoText())") }
-            file = opened
+            fd = open(path, O_RDONLY | O_CLOEXEC)
             let parent = FileIO.splitPath(path).directory
-            let here = FileManager.default.currentDirectoryPath
             directory = parent.hasPrefix("/") ? parent : parent == "." ? here : here + "/" + parent
+        }
+        guard fd >= 0 else { throw SignServiceError(code: .ioFailure, reason: "\(path): \(FileIO.errnoText())") }
+    }
+
+    deinit { close(fd) }
+
+    /// The next non-blank line, its number and its text (or why it cannot be read); nil at the end.
+    func next() throws -> (number: Int, text: Result<String, SignServiceError>)? {
+        while true {
+            var line: [UInt8] = []
+            var tooLong = false
+            var any = false
+            while true {
+                if start == end {
+                    if finished { break }
+                    try fill()
+                    if start == end { break }
+                }
+                any = true
+                let newline = buffer[start..<end].firstIndex(of: 0x0A)
+                let stop = newline ?? end
+                if !tooLong {
+                    line.append(contentsOf: buffer[start..<stop])
+                    if line.count > Self.maximumLine { tooLong = true; line = [] }
+                }
+                start = newline.map { $0 + 1 } ?? end
+                if newline != nil { break }
+            }
+            guard any else { return nil }
+            number += 1
+            if tooLong {
+                lines += 1
+                return (number, .failure(SignServiceError(code: .malformedInput, reason: "longer than 1 MiB (skipped)")))
+            }
+            if line.last == 0x0D { line.removeLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            lines += 1
+            if line.contains(0) { return (number, .failure(SignServiceError(code: .malformedInput, reason: "holds a NUL byte"))) }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                return (number, .failure(SignServiceError(code: .malformedInput, reason: "not UTF-8")))
+            }
+            return (number, .success(text))
         }
     }
 
-    deinit { fclose(file) }
-
-    /// The next non-blank line and its number, or nil at the end.
-    func next() throws -> (Int, String)? {
-        var buffer: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(buffer) }
+    private func fill() throws {
+        start = 0
+        end = 0
         while true {
-            let count = getline(&buffer, &capacity, file)
-            if count < 0 {
-                if ferror(file) != 0 { throw SignServiceError.io("\(path): cannot read: \(FileIO.errnoText())") }
-                return nil
-            }
-            number += 1
-            guard count <= Self.maximumLine else {
-                throw SignServiceError(code: .malformedInput, reason: "\(path) line \(number) is longer than 1 MiB; nothing after it was read")
-            }
-            let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw SignServiceError(code: .malformedInput, reason: "\(path) line \(number) is not UTF-8; nothing after it was read")
-            }
-            if text.allSatisfy(\.isWhitespace) { continue }
-            lines += 1
-            return (number, text)
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw SignServiceError(code: .ioFailure, reason: "\(path): cannot read: \(FileIO.errnoText())") }
+            if n == 0 { finished = true }
+            end = n
+            return
         }
     }
 }

@@ -40,8 +40,19 @@ struct PackagedAuditLine: Codable {
     var sequence: Int64
     var previous: String
     var hash: String
-    /// The whole entry when it is about something the package carries.
+    /// The whole entry when it is about something the package carries (and every entry
+    /// written before summaries existed).
     var entry: AuditEntry?
+    /// Otherwise its summary: everything but the details, which the hash binds by their SHA-256.
+    var summary: Summary?
+
+    struct Summary: Codable {
+        var time: String
+        var actor: String
+        var action: String
+        var object: String
+        var detailsSHA256: String
+    }
 }
 
 public struct ExportResult: Sendable, Codable {
@@ -158,8 +169,11 @@ extension DocumentStore {
         lineEncoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var audit: [UInt8] = []
         for entry in entries where entry.sequence <= checkpoint.size {
+            let whole = objects.contains(entry.object) || !entry.isSummarisable
             let line = PackagedAuditLine(sequence: entry.sequence, previous: entry.previous, hash: entry.hash,
-                                         entry: objects.contains(entry.object) ? entry : nil)
+                                         entry: whole ? entry : nil,
+                                         summary: whole ? nil : .init(time: entry.time, actor: entry.actor, action: entry.action,
+                                                                      object: entry.object, detailsSHA256: AuditEntry.sha256(entry.details)))
             audit += Array(try lineEncoder.encode(line)) + [0x0A]
         }
         files.append(("data/audit/entries.jsonl", .bytes(audit)))
@@ -295,8 +309,12 @@ public enum ArchiveVerifier {
             let (isTag, algorithmName) = BagText.manifestKind(file)
             guard let algorithmName else { continue }
             guard let algorithm = BagText.algorithm(algorithmName) else {
-                // MD5 and SHA-1 prove nothing against a deliberate change: the SHA-2 manifests decide.
-                result.notes.append("\(file) was not checked: \(algorithmName) is not accepted as evidence; the SHA-2 manifests decide")
+                if algorithmName == "md5" || algorithmName == "sha1" {
+                    // MD5 and SHA-1 prove nothing against a deliberate change: the SHA-2 manifests decide.
+                    result.notes.append("\(file) was not checked: \(algorithmName) is not accepted as evidence; the SHA-2 manifests decide")
+                } else {
+                    problem("\(DisplayText.printable(file)) cannot be checked: this tool knows sha256, sha384 and sha512 (and notes md5, sha1)")
+                }
                 continue
             }
             guard let bytes = small(file) else { problem("\(file) cannot be read"); continue }
@@ -329,15 +347,34 @@ public enum ArchiveVerifier {
                 for name in payloadNames.subtracting(listed.keys).sorted() {
                     problem("\(DisplayText.printable(name)) is in the package but not in \(file)")
                 }
+            } else {
+                // RFC 8493 2.2.1: a tag manifest lists every payload manifest.
+                for manifest in names.filter({ !$0.contains("/") && BagText.manifestKind($0).algorithm != nil && !BagText.manifestKind($0).isTag })
+                    where listed[manifest] == nil {
+                    problem("\(file) does not list \(manifest)")
+                }
             }
         }
         if payloadManifests == 0 { problem("the package has no payload manifest (manifest-sha256.txt or manifest-sha512.txt)") }
-        if let info = small("bag-info.txt"),
-           let line = BagText.lines(info).first(where: { $0.lowercased().hasPrefix("payload-oxum:") }) {
+        if let info = small("bag-info.txt") {
+            // RFC 8493 2.2.2: OctetCount.StreamCount, numbers (compared as such), at most once.
             let octets = payloadNames.reduce(Int64(0)) { $0 + (unpackedFiles[$1]?.size ?? 0) }
-            let expected = "\(octets).\(payloadNames.count)"
-            if line.dropFirst("Payload-Oxum:".count).trimmingCharacters(in: .whitespaces) != expected {
-                problem("bag-info.txt's Payload-Oxum does not match the payload (\(expected))")
+            let oxums = BagText.lines(info).filter { $0.lowercased().hasPrefix("payload-oxum:") }
+            if oxums.count > 1 { problem("bag-info.txt gives Payload-Oxum \(oxums.count) times") }
+            for line in oxums {
+                let parts = line.dropFirst("Payload-Oxum:".count).trimmingCharacters(in: .whitespaces).split(separator: ".")
+                if parts.count != 2 || Int64(parts[0]) != octets || Int(parts[1]) != payloadNames.count {
+                    problem("bag-info.txt's Payload-Oxum does not match the payload (\(octets).\(payloadNames.count))")
+                }
+            }
+        }
+        // RFC 8493 2.2.3 and 3: a bag whose fetch.txt names files it lacks is not complete.
+        if let fetch = small("fetch.txt") {
+            for line in BagText.lines(fetch) {
+                let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+                guard fields.count == 3 else { problem("fetch.txt has a line that is not URL LENGTH PATH"); continue }
+                let name = BagPath.decode(String(fields[2]))
+                if !payloadNames.contains(name) { problem("the bag is not complete: fetch.txt names \(DisplayText.printable(name)), which the package lacks") }
             }
         }
 
@@ -405,6 +442,8 @@ public enum ArchiveVerifier {
             var expected: Int64 = 1
             var chainBroken = false
             var entries: [PackagedAuditLine] = []
+            // Objects of the entries shown only as summaries: none may be something the package carries.
+            var withheld: [String: [Int64]] = [:]
             for raw in String(decoding: audit, as: UTF8.self).split(separator: "\n") {
                 guard let line = try? decoder.decode(PackagedAuditLine.self, from: Data(raw.utf8)) else {
                     problem("data/audit/entries.jsonl has a line that cannot be read"); chainBroken = true; break
@@ -412,9 +451,17 @@ public enum ArchiveVerifier {
                 if line.sequence != expected || line.previous != previous {
                     problem("audit entry \(expected) is missing or out of chain"); chainBroken = true; break
                 }
-                if let entry = line.entry, entry.sequence != line.sequence || entry.previous != line.previous
-                    || entry.hash != line.hash || entry.computedHash() != entry.hash {
-                    problem("audit entry \(line.sequence) was changed"); chainBroken = true; break
+                if let entry = line.entry {
+                    if entry.sequence != line.sequence || entry.previous != line.previous || entry.hash != line.hash || !entry.hashMatches {
+                        problem("audit entry \(line.sequence) was changed"); chainBroken = true; break
+                    }
+                } else if let summary = line.summary {
+                    let hash = AuditEntry.hash(sequence: line.sequence, time: summary.time, actor: summary.actor, action: summary.action,
+                                               object: summary.object, detailsSHA256: summary.detailsSHA256, previous: line.previous)
+                    guard hash == line.hash else { problem("audit entry \(line.sequence) was changed"); chainBroken = true; break }
+                    withheld[summary.object, default: []].append(line.sequence)
+                } else {
+                    problem("audit entry \(line.sequence) shows neither its contents nor its summary"); chainBroken = true; break
                 }
                 entries.append(line)
                 if line.entry != nil { lines.append((line.sequence, String(raw))) }
@@ -439,6 +486,12 @@ public enum ArchiveVerifier {
                     }
                 } else {
                     problem("data/audit/checkpoint.json cannot be read")
+                }
+                // Every entry about a document or register item the package carries is shown whole:
+                // one shown only as a summary could hide a version, a signature or a withdrawal.
+                let carried = Set(documents.map(\.document.id) + (register ?? []).map(\.number))
+                for object in withheld.keys.sorted() where carried.contains(object) {
+                    problem("audit entries \(withheld[object]!.map(String.init).joined(separator: ", ")) about \(DisplayText.printable(object)) are withheld: a package shows every entry about what it carries")
                 }
                 // What document.json and register.json say must be what the log recorded.
                 for text in AuditConsistency.problems(documents: documents, register: register ?? [], entries: entries.compactMap(\.entry)) {
@@ -495,7 +548,7 @@ enum BagText {
 
     /// The digests a manifest may use and this tool checks (2.4: SHA-512 and SHA-256 at least).
     static func algorithm(_ name: String) -> DigestAlgorithm? {
-        switch name.lowercased() {
+        switch name {
         case "sha256": return .sha256
         case "sha384": return .sha384
         case "sha512": return .sha512

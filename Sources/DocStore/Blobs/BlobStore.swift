@@ -68,7 +68,12 @@ public struct BlobStore: Sendable {
         if FileIO.exists(target) {
             // The same bytes are here already, or bytes that only claim to be: a damaged
             // blob is replaced by these good ones (renamed over it, atomically).
-            if check(sha256) == .intact { return Stored(sha256: sha256, size: size, isNew: false) }
+            if check(sha256) == .intact {
+                // Named by a group-commit writer (``GroupCommitIngest``) whose batch may not be
+                // flushed yet: a writer that acknowledges on its own flushes the bytes it relies on.
+                if flush { try FileIO.syncFile(target) }
+                return Stored(sha256: sha256, size: size, isNew: false)
+            }
             let temporary = target + ".repair-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             guard try file.link(as: temporary) else { throw StoreError.damaged("blob \(sha256) cannot be repaired") }
             guard rename(temporary, target) == 0 else {

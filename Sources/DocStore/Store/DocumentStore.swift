@@ -185,6 +185,8 @@ public struct DocumentStore: Sendable {
         let input = VerificationInput(path: path)
         var report = try await verifier.verify(input: input, contentAt: content)
         report.content = "\(id) version \(version.version)"
+        // The report is kept and exported: the attacher's own directories are nobody's business.
+        report.file = FileIO.splitPath(path).name
         switch input.kind {
         case .timestamp:
             throw StoreError.invalid("\(path) is a timestamp, not a signature")

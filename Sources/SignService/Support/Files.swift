@@ -74,6 +74,14 @@ public enum FileIO {
         }
     }
 
+    /// Flushes the regular file at `path` (data and size) to disk, and its directory entry.
+    package static func syncFile(_ path: String) throws {
+        let (fd, _) = try openForReading(path)
+        defer { close(fd) }
+        try sync(fd, path: path)
+        try syncDirectory(of: path)
+    }
+
     /// Flushes an open file's data and size to disk.
     package static func sync(_ fd: Int32, path: String) throws {
         guard fsync(fd) == 0 || errno == EINVAL else {
@@ -153,11 +161,13 @@ public enum FileIO {
 
     /// Opens a regular file for reading; the caller closes the descriptor.
     package static func openForReading(_ path: String) throws -> (descriptor: Int32, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO (or a device that waits) must not hang before the check.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw openError(path) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { close(fd); throw SignServiceError.io("\(path): \(errnoText())") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { close(fd); throw SignServiceError.malformed("\(path): not a regular file") }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return (fd, Int64(info.st_size))
     }
 

@@ -242,7 +242,8 @@ struct StoreReviewTests {
             for name in list(files):
                 data = files[name]
                 \(edit)
-                files[name] = data
+                if data is None: del files[name]
+                else: files[name] = data
             payload = sorted(n for n in files if n.startswith('bag/data/'))
             files['bag/manifest-sha256.txt'] = ''.join('%s  %s\\n' % (hashlib.sha256(files[n]).hexdigest(), n[4:]) for n in payload).encode()
             oxum = '%d.%d' % (sum(len(files[n]) for n in payload), len(payload))
@@ -271,6 +272,44 @@ struct StoreReviewTests {
         #expect(verdict.status == 1 && verdict.stdout.contains("differ from what the audit log recorded"), "\(verdict.stdout)")
         let untrusted = try s.run(["archive", "verify", "p.tar"])
         #expect(untrusted.status == 1 && untrusted.stdout.contains("not from a trusted TSA"), "\(untrusted.stdout)")
+    }
+
+    @Test("a package that withholds the log entries of a second version and an annulment (bare, or as valid summaries) and rewrites document.json to match is not intact and is not imported")
+    func withheldEntries() throws {
+        let (s, id) = try ArchivePackageTests.filledStore()
+        try s.work.write("v2.txt", "النص المعدل\n")
+        #expect(try s.run(["store", "version", id, "v2.txt"]).status == 0)
+        #expect(try s.run(["store", "state", id, "--set", "annulled", "--reason", "ألغي"]).status == 0)
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        #expect(try s.run(["store", "export", "--document", id, "--out", "p.tar"]).status == 0)
+        #expect(try s.run(["archive", "verify", "--trust", "root.pem", "p.tar"]).status == 0)
+        for (index, replacement) in ["None", "summary(e)"].enumerated() {
+            try Self.forge(s, "hidden-\(index).tar", """
+                def summary(e):
+                        return {'time': e['time'], 'actor': e['actor'], 'action': e['action'], 'object': e['object'],
+                                'detailsSHA256': hashlib.sha256(e['details'].encode()).hexdigest()}
+                    if name.endswith('entries.jsonl'):
+                        out = []
+                        for raw in data.decode().splitlines():
+                            l = json.loads(raw); e = l.get('entry')
+                            if e and (e['action'] == 'document.state' or (e['action'] == 'version.added' and '"version":"2"' in e['details'])):
+                                del l['entry']; r = \(replacement)
+                                if r: l['summary'] = r
+                            out.append(json.dumps(l, sort_keys=True))
+                        data = ('\\n'.join(out) + '\\n').encode()
+                    if name.endswith('/document.json'):
+                        d = json.loads(data); d['versions'] = d['versions'][:1]; d['document']['state'] = 'in-force'; d['history'] = []
+                        data = json.dumps(d).encode()
+                    if '/v2/' in name: data = None
+                """)
+            let verdict = try s.run(["archive", "verify", "--trust", "root.pem", "hidden-\(index).tar"])
+            let expected = index == 0 ? "shows neither its contents nor its summary" : "are withheld"
+            #expect(verdict.status == 1 && verdict.stdout.contains(expected), "\(index): \(verdict.stdout)")
+            let other = try Setup(ca: false)
+            let imported = try Shell.signtool(["store", "import", "--trust", s.work.path("root.pem"), s.work.path("hidden-\(index).tar")],
+                                              in: other.work.url, environment: other.environment)
+            #expect(imported.status == 81 && imported.stderr.contains("does not verify"), "\(index): \(imported.stderr)")
+        }
     }
 
     @Test("import refuses a package whose version names another document, or whose register number is not this store's numbering")

@@ -68,16 +68,28 @@ struct IngestTests {
         #expect(try s.run(["store", "audit", "verify"]).status == 0)
     }
 
-    @Test("a manifest line over 1 MiB stops reading with exit 65; what was in flight is stored and printed first")
-    func longLine() throws {
+    @Test("hostile manifest lines: over 1 MiB, not UTF-8, a NUL, a FIFO, /dev/zero: each named (the first one's exit), never held whole, never hung; the good lines around them stored")
+    func hostileLines() throws {
         let s = try DocStoreTests.Setup(ca: false)
         try s.work.write("a.txt", "a\n")
+        #expect(mkfifo(s.work.path("fifo"), 0o600) == 0)
         let good = try Self.line(["file": "a.txt", "title": "أ", "kind": "report", "agency": "MOCT"])
-        try s.work.write("m.jsonl", good + "\n" + String(repeating: "x", count: (1 << 20) + 10) + "\n" + good + "\n")
+        var bytes = Array((good + "\n").utf8)
+        bytes += [UInt8](repeating: 0x78, count: (1 << 20) + 10) + [0x0A]                       // 2: too long
+        bytes += Array("{\"file\": \"a.txt\", \"title\": \"".utf8) + [0xFF, 0xFE] + Array("\"}\n".utf8)   // 3: not UTF-8
+        bytes += Array("{\"file\": \"a.txt\u{0}.pdf\", \"title\": \"x\"}\n".utf8)                  // 4: a NUL byte
+        bytes += Array((try Self.line(["file": "fifo", "title": "ف", "kind": "report", "agency": "MOCT"]) + "\n").utf8)    // 5
+        bytes += Array((try Self.line(["file": "/dev/zero", "title": "ص", "kind": "report", "agency": "MOCT"]) + "\n").utf8) // 6
+        bytes += Array((try Self.line(["file": "a.txt", "title": "x\u{0}y", "kind": "report", "agency": "MOCT"]) + "\n").utf8) // 7
+        bytes += Array((good + "\r\n").utf8)                                                   // 8: CRLF is fine
+        try s.work.write("m.jsonl", bytes: bytes)
         let result = try s.run(["store", "ingest", "m.jsonl"])
-        #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.contains("line 2 is longer than 1 MiB"))
-        #expect(result.stdout.hasPrefix("line 1: D"), "\(result.stdout)")
+        #expect(result.status == 65, "the first failure (line 2) is malformed input: \(result.stderr)")
+        for (line, words) in [(2, "longer than 1 MiB"), (3, "not UTF-8"), (4, "NUL"), (5, "not a regular file"), (6, "not a regular file"), (7, "control")] {
+            #expect(result.stderr.contains("line \(line): ") && result.stderr.contains(words), "line \(line): \(result.stderr)")
+        }
+        #expect(result.stdout.contains("line 1: D") && result.stdout.contains("line 8: D"), "\(result.stdout)")
+        #expect(result.stderr.contains("2 of 8 documents stored"), "\(result.stderr)")
         #expect(try s.run(["store", "ingest", "missing.jsonl"]).status == 66)
         try s.work.write("empty.jsonl", "\n\n")
         #expect(try s.run(["store", "ingest", "empty.jsonl"]).status == 81)
