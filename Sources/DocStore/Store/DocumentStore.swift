@@ -164,8 +164,8 @@ public struct DocumentStore: Sendable {
     }
 
     public func record(_ id: String) throws -> Record {
-        Record(document: try document(id), versions: try database.versions(of: id), signatures: try database.signatures(of: id),
-               register: try database.registerEntries(carrying: id), history: try database.stateChanges(of: id))
+        guard let record = try database.record(id) else { throw StoreError.notFound("no document \(id) in the store") }
+        return record
     }
 
     // MARK: Signatures

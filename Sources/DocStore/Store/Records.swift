@@ -105,6 +105,9 @@ public struct SearchQuery: Sendable {
     public var limit = 20
     public var offset = 0
     public init() {}
+    /// Text results are ranked (bm25) among this many newest matches, or as many as the
+    /// page asks for; the total counts every match.
+    public static let rankingWindow = 2000
 }
 
 public struct SearchResult: Sendable, Codable, Equatable {

@@ -18,6 +18,8 @@ public protocol StoreDatabase: Sendable {
     func versions(of id: String) throws -> [DocumentVersion]
     func signatures(of id: String) throws -> [AttachedSignature]
     func stateChanges(of id: String) throws -> [StateChange]
+    /// A document with its versions, signatures, register items and history, read at once.
+    func record(_ id: String) throws -> DocumentStore.Record?
     func attach(_ signature: AttachedSignature) throws -> AttachedSignature
     func changeState(_ change: StateChange) throws
     func register(_ entry: RegisterEntry, format: RegisterFormat) throws -> RegisterEntry
@@ -216,33 +218,39 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func document(_ id: String) throws -> Document? {
-        try read("document \(id)") { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document WHERE id = ?"), arguments: [id]) else { return nil }
-            var metadata: [String: String] = [:]
-            for meta in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM document_meta WHERE document = ?"), arguments: [id]) {
-                metadata[meta["key"]] = meta["value"]
-            }
-            return Document(id: row["id"], title: row["title"], kind: row["kind"], agency: row["agency"],
-                            classification: row["classification"], state: DocumentState(rawValue: row["state"]) ?? .inForce,
-                            supersededBy: row["supersededBy"], createdAt: row["createdAt"], createdBy: row["createdBy"],
-                            metadata: metadata)
+        try read("document \(id)") { db in try Self.fetchDocument(id, in: db) }
+    }
+
+    private static func fetchDocument(_ id: String, in db: Database) throws -> Document? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document WHERE id = ?"), arguments: [id]) else { return nil }
+        var metadata: [String: String] = [:]
+        for meta in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM document_meta WHERE document = ?"), arguments: [id]) {
+            metadata[meta["key"]] = meta["value"]
         }
+        return Document(id: row["id"], title: row["title"], kind: row["kind"], agency: row["agency"],
+                        classification: row["classification"], state: DocumentState(rawValue: row["state"]) ?? .inForce,
+                        supersededBy: row["supersededBy"], createdAt: row["createdAt"], createdBy: row["createdBy"],
+                        metadata: metadata)
     }
 
     public func versions(of id: String) throws -> [DocumentVersion] {
-        try read("versions of \(id)") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM version WHERE document = ? ORDER BY version"), arguments: [id]).map { row in
-                DocumentVersion(document: row["document"], version: row["version"], sha256: row["sha256"], size: row["size"],
-                                mediaType: row["mediaType"], name: row["name"], author: row["author"],
-                                createdAt: row["createdAt"], note: row["note"])
-            }
+        try read("versions of \(id)") { db in try Self.fetchVersions(id, in: db) }
+    }
+
+    private static func fetchVersions(_ id: String, in db: Database) throws -> [DocumentVersion] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM version WHERE document = ? ORDER BY version"), arguments: [id]).map { row in
+            DocumentVersion(document: row["document"], version: row["version"], sha256: row["sha256"], size: row["size"],
+                            mediaType: row["mediaType"], name: row["name"], author: row["author"],
+                            createdAt: row["createdAt"], note: row["note"])
         }
     }
 
     public func signatures(of id: String) throws -> [AttachedSignature] {
-        try read("signatures of \(id)") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM signature WHERE document = ? ORDER BY id"), arguments: [id]).map(Self.signature)
-        }
+        try read("signatures of \(id)") { db in try Self.fetchSignatures(id, in: db) }
+    }
+
+    private static func fetchSignatures(_ id: String, in db: Database) throws -> [AttachedSignature] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM signature WHERE document = ? ORDER BY id"), arguments: [id]).map(Self.signature)
     }
 
     private static func signature(_ row: Row) -> AttachedSignature {
@@ -252,11 +260,23 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func stateChanges(of id: String) throws -> [StateChange] {
-        try read("state changes of \(id)") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM state_change WHERE document = ? ORDER BY id"), arguments: [id]).map { row in
-                StateChange(document: row["document"], state: DocumentState(rawValue: row["state"]) ?? .inForce, by: row["by"],
-                            reason: row["reason"], actor: row["actor"], time: row["time"])
-            }
+        try read("state changes of \(id)") { db in try Self.fetchStateChanges(id, in: db) }
+    }
+
+    private static func fetchStateChanges(_ id: String, in db: Database) throws -> [StateChange] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM state_change WHERE document = ? ORDER BY id"), arguments: [id]).map { row in
+            StateChange(document: row["document"], state: DocumentState(rawValue: row["state"]) ?? .inForce, by: row["by"],
+                        reason: row["reason"], actor: row["actor"], time: row["time"])
+        }
+    }
+
+    public func record(_ id: String) throws -> DocumentStore.Record? {
+        // One read: the document and everything about it as of one moment.
+        try read("document \(id)") { db in
+            guard let document = try Self.fetchDocument(id, in: db) else { return nil }
+            return DocumentStore.Record(document: document, versions: try Self.fetchVersions(id, in: db),
+                                        signatures: try Self.fetchSignatures(id, in: db),
+                                        register: try Self.fetchRegisterEntries(id, in: db), history: try Self.fetchStateChanges(id, in: db))
         }
     }
 
@@ -345,12 +365,14 @@ public struct SQLiteStoreDatabase: StoreDatabase {
     }
 
     public func registerEntries(carrying id: String) throws -> [RegisterEntry] {
-        try read("register items of \(id)") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.* FROM register_entry r JOIN register_document d ON d.number = r.number
-                WHERE d.document = ? ORDER BY r.year, r.direction, r.sequence
-                """, arguments: [id]).map { try Self.entry($0, in: db) }
-        }
+        try read("register items of \(id)") { db in try Self.fetchRegisterEntries(id, in: db) }
+    }
+
+    private static func fetchRegisterEntries(_ id: String, in db: Database) throws -> [RegisterEntry] {
+        try Row.fetchAll(db, sql: """
+            SELECT r.* FROM register_entry r JOIN register_document d ON d.number = r.number
+            WHERE d.document = ? ORDER BY r.year, r.direction, r.sequence
+            """, arguments: [id]).map { try Self.entry($0, in: db) }
     }
 
     private static func entry(_ row: Row, in db: Database) throws -> RegisterEntry {
@@ -395,12 +417,25 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             arguments.append(key)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let ranked = from.hasPrefix("search")
         return try read("search") { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM \(from) \(whereClause)"),
                                          arguments: StatementArguments(arguments)) ?? 0
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT d.id, d.title, d.kind, d.agency, d.state FROM \(from) \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(arguments + [query.limit, query.offset]))
+            // bm25 costs a few microseconds a match, and a common word matches most of a
+            // million documents: rank the newest matches (SearchQuery.rankingWindow, or as
+            // many as the page needs); all of them are counted.
+            var rankedClause = whereClause
+            var rankedArguments = arguments
+            let window = max(SearchQuery.rankingWindow, query.offset + query.limit)
+            if ranked, total > window, let threshold = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT search.rowid FROM \(from) \(whereClause) ORDER BY search.rowid DESC LIMIT 1 OFFSET ?
+                """), arguments: StatementArguments(arguments + [window - 1])) {
+                rankedClause += " AND search.rowid >= ?"
+                rankedArguments.append(threshold)
+            }
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT d.id, d.title, d.kind, d.agency, d.state FROM \(from) \(rankedClause) ORDER BY \(order) LIMIT ? OFFSET ?
+                """), arguments: StatementArguments(rankedArguments + [query.limit, query.offset]))
             return SearchResult(total: total, results: rows.map {
                 SearchResult.Hit(id: $0["id"], title: $0["title"], kind: $0["kind"], agency: $0["agency"], state: $0["state"])
             })
