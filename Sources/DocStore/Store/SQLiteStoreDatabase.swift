@@ -419,7 +419,9 @@ public struct SQLiteStoreDatabase: StoreDatabase {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let ranked = from.hasPrefix("search")
         return try read("search") { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM \(from) \(whereClause)"),
+            // Text alone: count the index's matches without joining each to its document.
+            let counted = ranked && conditions.count == 1 ? "search" : from
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM \(counted) \(whereClause)"),
                                          arguments: StatementArguments(arguments)) ?? 0
             // bm25 costs a few microseconds a match, and a common word matches most of a
             // million documents: rank the newest matches (SearchQuery.rankingWindow, or as
@@ -428,7 +430,7 @@ public struct SQLiteStoreDatabase: StoreDatabase {
             var rankedArguments = arguments
             let window = max(SearchQuery.rankingWindow, query.offset + query.limit)
             if ranked, total > window, let threshold = try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT search.rowid FROM \(from) \(whereClause) ORDER BY search.rowid DESC LIMIT 1 OFFSET ?
+                SELECT search.rowid FROM \(counted) \(whereClause) ORDER BY search.rowid DESC LIMIT 1 OFFSET ?
                 """), arguments: StatementArguments(arguments + [window - 1])) {
                 rankedClause += " AND search.rowid >= ?"
                 rankedArguments.append(threshold)
