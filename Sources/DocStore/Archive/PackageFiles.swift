@@ -161,6 +161,9 @@ struct UnpackedFile: Sendable {
     var name: String
     var sha256: String
     var size: Int64
+    /// Nil when the file was written out; else it was only read through (a version no
+    /// signature needs, when only verifying) and this is its SHA-512, for a sha512 manifest.
+    var sha512OfUnwritten: String?
 }
 
 /// Unpacks a package into a private directory (always as `bag/`, whatever the package's
@@ -168,11 +171,15 @@ struct UnpackedFile: Sendable {
 /// directory (absolute, `..`, backslashes, empty components), links, devices, FIFOs,
 /// duplicate names, and more bytes than the limits allow.
 enum PackageReader {
-    static func unpack(_ path: String, into directory: String, limits: PackageLimits) throws -> [UnpackedFile] {
-        try UTF8Locale.run { try unpackHere(path, into: directory, limits: limits) }
+    /// `write` says, from a file's name inside the bag and its size, whether it is written
+    /// out; one that is not is still read through, hashed and counted.
+    static func unpack(_ path: String, into directory: String, limits: PackageLimits,
+                       write: (String, Int64) -> Bool = { _, _ in true }) throws -> [UnpackedFile] {
+        try UTF8Locale.run { try unpackHere(path, into: directory, limits: limits, writeOut: write) }
     }
 
-    private static func unpackHere(_ path: String, into directory: String, limits: PackageLimits) throws -> [UnpackedFile] {
+    private static func unpackHere(_ path: String, into directory: String, limits: PackageLimits,
+                                   writeOut: (String, Int64) -> Bool) throws -> [UnpackedFile] {
         var info = stat()
         guard stat(path, &info) == 0 else { throw FileIO.openError(path) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw SignServiceError.malformed("\(path): not a regular file") }
@@ -243,11 +250,12 @@ enum PackageReader {
                 }
             }
             let target = directory + "/bag/" + inside
-            let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw SignServiceError.malformed("\(path): cannot unpack \(shown): \(FileIO.errnoText())") }
-            defer { close(fd) }
+            let written = writeOut(inside, archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : Int64.max)
+            let fd = written ? open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) : -1
+            guard fd >= 0 || !written else { throw SignServiceError.malformed("\(path): cannot unpack \(shown): \(FileIO.errnoText())") }
+            defer { if fd >= 0 { close(fd) } }
             var entryBytes: Int64 = 0
-            let digest = try ContentDigest.digests(algorithms: [.sha256]) { update in
+            let digests = try ContentDigest.digests(algorithms: written ? [.sha256] : [.sha256, .sha512]) { update in
                 while true {
                     let n = archive_read_data(archive, buffer, 1 << 20)
                     if n == 0 { break }
@@ -261,6 +269,7 @@ enum PackageReader {
                     }
                     let piece = UnsafeRawBufferPointer(start: buffer, count: n)
                     try update(piece)
+                    guard written else { continue }
                     var offset = 0
                     while offset < n {
                         let w = write(fd, buffer + offset, n - offset)
@@ -268,8 +277,9 @@ enum PackageReader {
                         offset += w
                     }
                 }
-            }[.sha256]!
-            files.append(UnpackedFile(name: inside, sha256: Hex.lower(digest), size: entryBytes))
+            }
+            files.append(UnpackedFile(name: inside, sha256: Hex.lower(digests[.sha256]!), size: entryBytes,
+                                      sha512OfUnwritten: written ? nil : digests[.sha512].map { Hex.lower($0) }))
         }
         return files
     }

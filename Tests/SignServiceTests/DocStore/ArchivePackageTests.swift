@@ -312,6 +312,37 @@ struct StoreReviewTests {
         }
     }
 
+    @Test("large versions no signature covers are checked on the way through, not written out: intact, sha512 manifests checked, a changed byte caught; a large signed version is still verified")
+    func largeVersionsStreamed() throws {
+        let s = try Setup()
+        var random = SeededGenerator("large versions in packages")
+        try s.work.write("big.bin", bytes: (0..<(3 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
+        try s.work.write("signed.bin", bytes: (0..<(2 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let big = try #require(try s.json(["store", "add", "--title", "كبير", "--kind", "report", "--agency", "MOCT", "big.bin"])["id"] as? String)
+        let signed = try #require(try s.json(["store", "add", "--title", "موقع", "--kind", "report", "--agency", "MOCT", "signed.bin"])["id"] as? String)
+        #expect(try s.run(["cert", "issue", "--profile", "official", "--subject", "C=SY, CN=الوزير", "--key-out", "m.key",
+                           "--no-key-passphrase", "--out", "m.pem"]).status == 0)
+        #expect(try s.run(["sign", "-q", "--key", "m.key", "--cert", "m.pem", "signed.bin"]).status == 0)
+        #expect(try s.run(["store", "attach", "--offline", signed, "signed.bin.p7s"]).status == 0)
+        #expect(try s.run(["ca", "export", "--root", "--out", "root.pem"]).status == 0)
+        #expect(try s.run(["store", "audit", "checkpoint"]).status == 0)
+        #expect(try s.run(["store", "export", "--document", big, "--document", signed, "--out", "p.tar"]).status == 0)
+        let good = try s.run(["archive", "verify", "--trust", "root.pem", "--json", "p.tar"])
+        #expect(good.status == 0 && good.stdout.contains("TOTAL_PASSED"), "\(good.stdout)")
+        // A sha512 manifest beside sha256 (as bagit.py writes it), one digest wrong in it.
+        try Self.forge(s, "sha512.tar", """
+            if name.endswith('/big.bin'): files['bag/manifest-sha512.txt'] = ('%s  %s\\n' % (hashlib.sha512(data).hexdigest(), name[4:])).encode()
+            """)
+        let missing = try s.run(["archive", "verify", "--trust", "root.pem", "sha512.tar"])
+        #expect(missing.status == 1 && missing.stdout.contains("not in manifest-sha512.txt"), "\(missing.stdout)")
+        #expect(!missing.stdout.contains("big.bin was altered"), "the SHA-512 taken on the way through matches: \(missing.stdout)")
+        try Self.forge(s, "changed.tar", """
+            if name.endswith('/big.bin'): data = data[:1000] + bytes([data[1000] ^ 1]) + data[1001:]
+            """)
+        let changed = try s.run(["archive", "verify", "--trust", "root.pem", "changed.tar"])
+        #expect(changed.status == 1 && changed.stdout.contains("version 1 of \(big) was altered"), "\(changed.stdout)")
+    }
+
     @Test("import refuses a package whose version names another document, or whose register number is not this store's numbering")
     func importReachesNowhereElse() throws {
         let (s, id) = try ArchivePackageTests.filledStore()
