@@ -3,7 +3,8 @@
 ///
 /// - tashkeel (fathatan to sukun, superscript alef, Quranic marks) and tatweel removed;
 /// - alef with hamza above or below, alef with madda and alef wasla → bare alef (ا);
-/// - alef maqsura (ى) and yeh with hamza (ئ) → yeh (ي); waw with hamza (ؤ) → waw (و);
+/// - alef maqsura (ى), yeh with hamza (ئ) and Farsi yeh (ی) → yeh (ي); keheh (ک) → kaf (ك);
+///   waw with hamza (ؤ) → waw (و);
 ///   teh marbuta (ة) → heh (ه);
 /// - Arabic-Indic and Eastern Arabic-Indic digits → ASCII digits;
 /// - Latin letters folded to lower case.
@@ -159,6 +160,8 @@ public enum ArabicText {
         case 0x0649: return "\u{064A}"                                // ى → ي
         case 0x0624: return "\u{0648}"                                // ؤ → و
         case 0x0626: return "\u{064A}"                                // ئ → ي
+        case 0x06CC: return "\u{064A}"                                // Persian ی (as typed on Persian keyboards) → ي
+        case 0x06A9: return "\u{0643}"                                // Persian ک → ك
         case 0x0629: return "\u{0647}"                                // ة → ه
         case 0x0660...0x0669: return Unicode.Scalar(scalar.value - 0x0660 + 0x30)
         case 0x06F0...0x06F9: return Unicode.Scalar(scalar.value - 0x06F0 + 0x30)

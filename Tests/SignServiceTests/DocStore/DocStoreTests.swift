@@ -42,6 +42,7 @@ struct DocStoreTests {
         #expect(ArabicText.normalized("كِتَابٌ") == "كتاب")
         #expect(ArabicText.normalized("مـــدرســة") == "مدرسه")
         #expect(ArabicText.normalized("مستشفى") == "مستشفي")
+        #expect(ArabicText.normalized("علی کتاب") == ArabicText.normalized("علي كتاب"), "Persian keyboards type ی and ک")
         #expect(ArabicText.normalized("٢٠٢٦ و۱۲") == "2026 و12")
         #expect(ArabicText.stem("والاسكان") == "اسكان")
         #expect(ArabicText.stem("الاسكان") == "اسكان")
