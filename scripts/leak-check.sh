@@ -292,6 +292,15 @@ done
 "$bin" sign -q --key signer.key --cert signer.pem --chain issuing.pem --tsa "$url/tsa" --out bt.p7s doc.txt \
     || { echo "leak-check: the local TSA does not answer" >&2; exit 2; }
 "$bin" timestamp --tsa "$url/tsa" --out doc.txt.tsr doc.txt >/dev/null 2>&1
+# The document store: a package to verify offline, manifests to ingest (one good, one bad).
+store_env=(env SIGNTOOL_DATA="$pki/store-pkg" SIGNTOOL_CA_PASSPHRASE="leak check" SIGNTOOL_ACTOR=leak-check)
+"${store_env[@]}" "$bin" ca init --subject "C=SY, CN=Leak Check Store CA" >/dev/null 2>&1
+"${store_env[@]}" "$bin" store add --title "وثيقة" --kind letter --agency MOCT doc.txt >/dev/null
+"${store_env[@]}" "$bin" store audit checkpoint >/dev/null
+"${store_env[@]}" "$bin" store export --since 2000-01-01 --until 2999-12-31 --out pkg.tar >/dev/null
+"${store_env[@]}" "$bin" ca export --root --out pkg-root.pem >/dev/null 2>&1
+printf '{"file": "doc.txt", "title": "أ", "kind": "letter", "agency": "MOCT"}\n{"file": "other.txt", "title": "ب", "kind": "letter", "agency": "MOCT"}\n' > ingest.jsonl
+printf '{"file": "missing.txt", "title": "x", "kind": "letter", "agency": "MOCT"}\nnot json\n' > ingest-bad.jsonl
 
 # Cases, one a line (fields separated by US, 0x1f): name, the exit status meant, then the
 # signtool arguments. Run in $pki, with SIGNTOOL_PASSPHRASE unset unless the case sets it
@@ -345,6 +354,10 @@ case_ timestamp-rejected        76 timestamp --tsa "$url/tsa-reject" --out out-x
 case_ timestamp-other-imprint   76 timestamp --tsa "$url/tsa-other" --out out-x.tsr doc.txt
 case_ timestamp-untrusted-tls   75 timestamp --tsa "https://127.0.0.1:$tls_port/" --out out-x.tsr doc.txt
 case_ key-generate              0  key generate --algorithm p256 --no-passphrase --out "out-key-$RANDOM.pem"
+case_ store-ingest              0  env SIGNTOOL_DATA=ingest-data store ingest ingest.jsonl
+case_ store-ingest-bad          66 env SIGNTOOL_DATA=ingest-bad-data store ingest ingest-bad.jsonl
+case_ store-archive-verify      0  archive verify --trust pkg-root.pem pkg.tar
+case_ store-archive-garbage     65 archive verify garbage.der
 
 # One case: valgrind's log in logs/NAME.log, signtool's exit status in logs/NAME.rc.
 run_case() {
