@@ -23,22 +23,26 @@ public protocol AuditSink: Sendable {
     func record(_ event: AuditEvent) async throws
 }
 
-/// Group commit: events that arrive while a batch is being written wait for the next
-/// batch, which takes all of them in one transaction (one fsync). A caller returns only
-/// once its entry is committed, so a timestamp is answered only after its entry is on
-/// disk, and a TSA answering thousands a second writes a few hundred batches.
-public actor GroupCommitAuditSink: AuditSink {
-    private let writer: any DatabaseWriter
-    private var pending: [(AuditEvent, CheckedContinuation<Void, any Error>)] = []
+/// Group commit: items that arrive while a batch is being written wait for the next
+/// batch, which takes all of them (up to `maximumBatch`) in one write. A caller returns
+/// only once its item's write has succeeded or failed, so "returned" means "on disk" when
+/// `write` means it. `write` answers each item of the batch in order.
+public actor GroupCommit<Item: Sendable> {
+    public typealias Write = @Sendable ([Item]) async -> [Result<Void, any Error>]
+    private let write: Write
+    private let maximumBatch: Int
+    private var pending: [(Item, CheckedContinuation<Void, any Error>)] = []
     private var writing = false
-    /// Largest batch written at once.
-    public static let maximumBatch = 2048
 
-    public init(writer: any DatabaseWriter) { self.writer = writer }
+    public init(maximumBatch: Int, write: @escaping Write) {
+        self.maximumBatch = maximumBatch
+        self.write = write
+    }
 
-    public func record(_ event: AuditEvent) async throws {
+    /// Returns once `item` is written (throws what its write threw).
+    public func submit(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pending.append((event, continuation))
+            pending.append((item, continuation))
             if !writing {
                 writing = true
                 Task { await self.drain() }
@@ -48,10 +52,27 @@ public actor GroupCommitAuditSink: AuditSink {
 
     private func drain() async {
         while !pending.isEmpty {
-            let count = min(pending.count, Self.maximumBatch)
+            let count = min(pending.count, maximumBatch)
             let batch = Array(pending.prefix(count))
             pending.removeFirst(count)
-            let events = batch.map(\.0)
+            let results = await write(batch.map(\.0))
+            for (index, (_, continuation)) in batch.enumerated() {
+                continuation.resume(with: index < results.count ? results[index] : .failure(CancellationError()))
+            }
+        }
+        writing = false
+    }
+}
+
+/// The audit log's group commit: a timestamp is answered only after its entry is on
+/// disk, and a TSA answering thousands a second writes a few hundred batches.
+public struct GroupCommitAuditSink: AuditSink {
+    private let queue: GroupCommit<AuditEvent>
+    /// Largest batch written at once.
+    public static let maximumBatch = 2048
+
+    public init(writer: any DatabaseWriter) {
+        queue = GroupCommit(maximumBatch: Self.maximumBatch) { events in
             do {
                 try await writer.write { db in
                     for event in events {
@@ -59,13 +80,14 @@ public actor GroupCommitAuditSink: AuditSink {
                                             details: event.details, time: event.time, in: db)
                     }
                 }
-                for (_, continuation) in batch { continuation.resume() }
+                return events.map { _ in .success(()) }
             } catch {
-                for (_, continuation) in batch { continuation.resume(throwing: error) }
+                return events.map { _ in .failure(error) }
             }
         }
-        writing = false
     }
+
+    public func record(_ event: AuditEvent) async throws { try await queue.submit(event) }
 }
 
 extension Database {

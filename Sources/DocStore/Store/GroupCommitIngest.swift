@@ -1,3 +1,4 @@
+import AuditLog
 import Foundation
 
 /// Group commit for many writers adding documents in one process (`store ingest`).
@@ -9,21 +10,25 @@ import Foundation
 /// still means on disk, at the cost of two flushes per batch instead of three per
 /// document. A batch that fails is retried document by document, so one bad row refuses
 /// only its own writer.
-public actor GroupCommitIngest {
-    public nonisolated let store: DocumentStore
-    private var pending: [(DocumentStore.PreparedDocument, CheckedContinuation<Void, any Error>)] = []
-    private var writing = false
+public struct GroupCommitIngest: Sendable {
+    public let store: DocumentStore
+    private let queue: GroupCommit<DocumentStore.PreparedDocument>
     /// Largest batch committed at once.
     public static let maximumBatch = 1024
-    /// Batches committed so far, and the documents in them (for benchmarks and tests).
-    public private(set) var batches = 0
-    public private(set) var committed = 0
 
-    public init(store: DocumentStore) { self.store = store }
+    public init(store: DocumentStore) {
+        self.store = store
+        queue = GroupCommit(maximumBatch: Self.maximumBatch) { batch in
+            // Off the Swift task threads: the flush and the commit block a thread.
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: Self.write(batch, store: store)) }
+            }
+        }
+    }
 
     /// Stores the file at `path` as version 1 of a new document; returns once it is on disk.
-    public nonisolated func add(_ new: DocumentStore.NewDocument, fileAt path: String, name: String? = nil,
-                                actor: String) async throws -> DocumentVersion {
+    public func add(_ new: DocumentStore.NewDocument, fileAt path: String, name: String? = nil,
+                    actor: String) async throws -> DocumentVersion {
         // File-system work blocks (on the journal while a batch is flushed): it runs on
         // threads of its own, never on the few that run Swift tasks.
         let store = store
@@ -32,49 +37,13 @@ public actor GroupCommitIngest {
                 continuation.resume(with: Result { try store.prepare(new, fileAt: path, name: name, actor: actor, flush: false) })
             }
         }
-        try await commit(prepared)
+        try await queue.submit(prepared)
         return prepared.version
     }
 
     private static let preparing = DispatchQueue(label: "store.ingest.prepare", attributes: .concurrent)
 
-    private func commit(_ prepared: DocumentStore.PreparedDocument) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pending.append((prepared, continuation))
-            if !writing {
-                writing = true
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while !pending.isEmpty {
-            let count = min(pending.count, Self.maximumBatch)
-            let batch = Array(pending.prefix(count))
-            pending.removeFirst(count)
-            let results = await Self.write(batch.map(\.0), store: store)
-            batches += 1
-            for ((_, continuation), result) in zip(batch, results) {
-                switch result {
-                case .success: committed += 1; continuation.resume()
-                case .failure(let error): continuation.resume(throwing: error)
-                }
-            }
-        }
-        writing = false
-    }
-
-    /// Off the actor: the flush and the commit block a thread, not the queue.
-    private static func write(_ batch: [DocumentStore.PreparedDocument], store: DocumentStore) async -> [Result<Void, any Error>] {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: writeNow(batch, store: store))
-            }
-        }
-    }
-
-    private static func writeNow(_ batch: [DocumentStore.PreparedDocument], store: DocumentStore) -> [Result<Void, any Error>] {
+    private static func write(_ batch: [DocumentStore.PreparedDocument], store: DocumentStore) -> [Result<Void, any Error>] {
         do { try store.blobs.flushAll() } catch { return batch.map { _ in .failure(error) } }
         do {
             try store.database.createDocuments(batch)

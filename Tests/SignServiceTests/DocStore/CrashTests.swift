@@ -22,21 +22,11 @@ struct CrashTests {
             for index in stride(from: 0, to: size, by: 4096) { bytes[index] = UInt8.random(in: 0...255, using: &random) }
             try s.work.write("doc-\(round).bin", bytes: bytes)
             let file = s.work.path("doc-\(round).bin")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Shell.signtoolPath)
-            process.arguments = ["store", "add", "--json", "--title", "وثيقة \(round)", "--kind", "report", "--agency", "MOCT", file]
-            process.environment = ProcessInfo.processInfo.environment.merging(s.environment) { $1 }
-            process.currentDirectoryURL = s.work.url
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(Double.random(in: 0...(1.3 * span), using: &random) * 1_000_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (printed, status) = try Shell.signtoolKilled(
+                ["store", "add", "--json", "--title", "وثيقة \(round)", "--kind", "report", "--agency", "MOCT", file],
+                in: s.work.url, environment: s.environment, after: Double.random(in: 0...(1.3 * span), using: &random))
             // Acknowledged = the command finished and printed the id (it exits 0 only after the commit).
-            if process.terminationReason == .exit, process.terminationStatus == 0,
+            if status == 0,
                let json = try? JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any], let id = json["id"] as? String {
                 acknowledged.append((id, "doc-\(round).bin"))
             }

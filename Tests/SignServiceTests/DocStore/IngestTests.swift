@@ -110,19 +110,9 @@ struct IngestTests {
                 lines.append(try Self.line(["file": name, "title": "وثيقة \(round) \(index)"]))
             }
             try s.work.write("m\(round).jsonl", lines.joined(separator: "\n"))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Shell.signtoolPath)
-            process.arguments = ["store", "ingest", "--json", "--agency", "MOCT", "--kind", "report", s.work.path("m\(round).jsonl")]
-            process.environment = ProcessInfo.processInfo.environment.merging(s.environment) { $1 }
-            process.currentDirectoryURL = s.work.url
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(Double.random(in: 0.02...0.4, using: &random) * 1_000_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (printed, _) = try Shell.signtoolKilled(
+                ["store", "ingest", "--json", "--agency", "MOCT", "--kind", "report", s.work.path("m\(round).jsonl")],
+                in: s.work.url, environment: s.environment, after: Double.random(in: 0.02...0.4, using: &random))
             for text in printed.split(separator: "\n") {
                 // A line cut by the kill is not an acknowledgement.
                 guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],

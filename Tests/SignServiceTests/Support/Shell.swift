@@ -74,6 +74,26 @@ enum Shell {
                          stdin: String? = nil) throws -> CommandResult {
         try run(signtoolPath, arguments, in: directory, environment: environment, stdin: stdin)
     }
+
+    /// Starts signtool, sends it SIGKILL after `seconds`, and returns what it printed and
+    /// its exit status if it finished first (nil: it was killed).
+    static func signtoolKilled(_ arguments: [String], in directory: URL, environment: [String: String],
+                               after seconds: Double) throws -> (stdout: String, status: Int32?) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: signtoolPath)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(UInt32(seconds * 1_000_000))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (printed, process.terminationReason == .exit ? process.terminationStatus : nil)
+    }
 }
 
 /// A temporary directory removed when the test is done.
