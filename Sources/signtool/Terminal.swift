@@ -78,14 +78,16 @@ final class ProgressBar: Sendable {
 
     func advance() {
         guard enabled else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
-        let snapshot: Int? = state.withLock { state in
+        // The clock is read and the bar drawn under the lock: a time read before another
+        // thread's draw would be older than its `lastDraw` (and an unsigned difference
+        // would trap), and a count drawn outside it could overwrite a newer one.
+        state.withLock { state in
             state.done += 1
-            guard state.done == total || now - state.lastDraw > 100_000_000 else { return nil }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard state.done == total || now >= state.lastDraw &+ 100_000_000 else { return }
             state.lastDraw = now
-            return state.done
+            draw(state.done)
         }
-        if let done = snapshot { draw(done) }
     }
 
     func finish() {
