@@ -135,15 +135,26 @@ public final class CertificateAuthority: Sendable {
         public init(subject: DistinguishedName) { self.subject = subject }
     }
 
-    /// Creates a new CA in `directory`, which must not exist or be empty. Everything is
-    /// written into a sibling temporary directory and renamed into place at the end, so
-    /// an interrupted init leaves nothing that looks like a CA.
+    /// What a data directory may already hold when `ca init` runs: the document store
+    /// (`signtool store init` may come first; the CA then logs into its audit log).
+    static let entriesBesideTheCA: Set<String> = ["store"]
+
+    /// Creates a new CA in `directory`, which must not exist, be empty or hold only a
+    /// document store. Everything is written into a sibling temporary directory and
+    /// renamed into place at the end (entry by entry beside a store, the configuration
+    /// last), so an interrupted init leaves nothing that looks like a CA.
     @discardableResult
     public static func create(directory: String, setup: Setup, passphrase: Passphrase) throws -> CertificateAuthority {
+        var existing: [String] = []
         if FileIO.exists(directory) {
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["?"]
-            guard contents.isEmpty else {
-                throw SignServiceError(code: .outputExists, reason: "\(directory) already exists and is not empty; it was left unchanged")
+            existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["?"]
+            let foreign = existing.filter { !entriesBesideTheCA.contains($0) }.sorted()
+            guard foreign.isEmpty else {
+                let listed = foreign.prefix(5).map { "'\(DisplayText.printable($0, limit: 80))'" }.joined(separator: ", ")
+                let what = FileIO.exists(directory + "/authority.json") ? "already holds a certificate authority"
+                    : "already holds \(listed)\(foreign.count > 5 ? " and \(foreign.count - 5) more" : "")"
+                throw SignServiceError(code: .outputExists,
+                                       reason: "\(directory) \(what) (a CA goes into an empty directory, or one with only a store); it was left unchanged")
             }
         }
         if let url = setup.publicURL {
@@ -168,7 +179,7 @@ public final class CertificateAuthority: Sendable {
             publicURL: setup.publicURL, policyOID: setup.policyOID, timestampPolicyOID: setup.timestampPolicyOID,
             timestampAccuracyMilliseconds: setup.timestampAccuracyMilliseconds,
             crlValidityHours: setup.crlValidityHours, algorithm: setup.algorithm.rawValue)
-        let register = try SQLiteAuthorityRegister(path: staging + "/authority.sqlite")
+        var register: SQLiteAuthorityRegister? = try SQLiteAuthorityRegister(path: staging + "/authority.sqlite")
         let now = Date(timeIntervalSince1970: floor(Date().timeIntervalSince1970)).addingTimeInterval(-60)
 
         func write(_ key: PrivateKey, _ certificate: Certificate, _ name: String) throws {
@@ -176,7 +187,7 @@ public final class CertificateAuthority: Sendable {
             try FileIO.writeAtomically(try certificate.pemBytes(), to: staging + "/\(name).pem", mode: 0o600, exactMode: true)
         }
         func record(_ certificate: Certificate, issuer: String, profile: CertificateProfile) throws {
-            try register.insert(IssuedCertificate(
+            try register?.insert(IssuedCertificate(
                 serial: certificate.serialNumberHex, issuer: issuer, subject: certificate.subject, profile: profile.rawValue,
                 notBefore: certificate.notBefore ?? now, notAfter: certificate.notAfter ?? now, issuedAt: Date(),
                 der: Data(certificate.derBytes), revokedAt: nil, revocationReason: nil))
@@ -208,9 +219,15 @@ public final class CertificateAuthority: Sendable {
         let encoded = try JSONEncoder.pretty.encode(configuration)
         try FileIO.writeAtomically(Array(encoded) + [0x0A], to: staging + "/authority.json", mode: 0o600, exactMode: true)
 
-        if FileIO.exists(directory) { rmdir(directory) }
-        guard rename(staging, directory) == 0 else {
-            throw SignServiceError.io("\(directory): cannot move the new CA into place: \(FileIO.errnoText())")
+        register = nil  // closed: its WAL is folded into the file before anything moves
+        if existing.isEmpty {
+            if FileIO.exists(directory) { rmdir(directory) }
+            guard rename(staging, directory) == 0 else {
+                throw SignServiceError.io("\(directory): cannot move the new CA into place: \(FileIO.errnoText())")
+            }
+        } else {
+            try moveEntries(of: staging, into: directory)
+            rmdir(staging)
         }
         finished = true
         let authority = try CertificateAuthority(directory: directory)
@@ -218,6 +235,30 @@ public final class CertificateAuthority: Sendable {
         _ = try authority.makeCRL(.issuing, passphrase: passphrase)
         _ = try authority.makeCRL(.root, passphrase: passphrase)
         return authority
+    }
+
+    /// Moves the staged CA into a directory that holds a store, the configuration last:
+    /// until `authority.json` is there the directory is not a CA. On failure what was
+    /// moved is removed again (it is this init's, nothing else's) and the error thrown.
+    private static func moveEntries(of staging: String, into directory: String) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: staging)
+            .sorted { ($0 == "authority.json" ? 1 : 0, $0) < ($1 == "authority.json" ? 1 : 0, $1) }
+        var moved: [String] = []
+        do {
+            for name in names {
+                guard !FileIO.exists(directory + "/" + name) else {
+                    throw SignServiceError(code: .outputExists, reason: "\(directory)/\(name) appeared while the CA was being made")
+                }
+                guard rename(staging + "/" + name, directory + "/" + name) == 0 else {
+                    throw SignServiceError.io("\(directory): cannot move the new CA into place: \(FileIO.errnoText())")
+                }
+                moved.append(name)
+            }
+            try FileIO.syncDirectory(of: directory + "/authority.json")
+        } catch {
+            for name in moved.reversed() { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+            throw error
+        }
     }
 
     /// What the issuing CA and the service certificates add to the root's common name, in

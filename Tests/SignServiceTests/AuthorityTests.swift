@@ -25,6 +25,33 @@ struct AuthorityTests {
         #expect(missing.status == 66 && missing.stderr.contains("ca init"))
     }
 
+    @Test("ca init goes into a data directory that holds only a store, and the CA then logs into its audit log; anything else is refused, unchanged")
+    func initBesideStore() throws {
+        let work = try ScratchDirectory()
+        let environment = ["SIGNTOOL_DATA": work.path("data"), "SIGNTOOL_CA_PASSPHRASE": "ca secret"]
+        func run(_ arguments: [String]) throws -> CommandResult { try Shell.signtool(arguments, in: work.url, environment: environment) }
+        try work.write("letter.txt", "letter\n")
+        #expect(try run(["store", "init"]).status == 0)
+        let added = try run(["store", "add", "--title", "كتاب", "--kind", "letter", "--agency", "MOCT", "letter.txt"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let made = try run(["ca", "init", "--subject", "C=SY, CN=Beside A Store"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(work.exists("data/authority.json") && work.exists("data/ca/root.key"))
+        let issued = try run(["cert", "issue", "--profile", "official", "--subject", "C=SY, CN=Official",
+                              "--key-out", "o.key", "--no-key-passphrase", "--out", "o.pem"])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let show = try run(["store", "audit", "show"])
+        #expect(show.stdout.contains("document.created") && show.stdout.contains("certificate.issued"), "\(show.stdout)")
+        #expect(try run(["store", "audit", "verify"]).status == 0)
+        #expect(try run(["ca", "init", "--subject", "CN=Again"]).status == 73)
+
+        try FileManager.default.createDirectory(atPath: work.path("other"), withIntermediateDirectories: false)
+        try work.write("other/notes.txt", "mine\n")
+        let refused = try Shell.signtool(["ca", "init", "--data", "other", "--subject", "CN=X"], in: work.url, environment: environment)
+        #expect(refused.status == 73 && refused.stderr.contains("notes.txt"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path("other")) == ["notes.txt"])
+    }
+
     @Test("each profile carries the key usage and extended key usage a government CA sets")
     func profiles() throws {
         let ca = try TestAuthority(publicURL: "http://pki.example.sy")
